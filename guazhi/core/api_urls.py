@@ -1,0 +1,10 @@
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from . import api
+
+router = DefaultRouter()
+router.register("org-units", api.OrgUnitViewSet, basename="orgunit")
+router.register("users", api.UserViewSet, basename="user")
+
+urlpatterns = [path("auth/token/", api.TokenView.as_view(), name="api-token"), *router.urls]

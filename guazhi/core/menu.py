@@ -1,0 +1,46 @@
+"""The left menu: items appear for users holding the item's permission. Apps add their own
+items to MENU from their AppConfig.ready()."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    label: str
+    url_name: str
+    icon: str
+    perm: str | None = None
+    section: str = ""
+
+
+MENU: list[MenuItem] = [
+    MenuItem(_("首页"), "core:home", "house"),
+    MenuItem(_("组织机构"), "core:unit_list", "diagram-3", "core.view_orgunit", _("基础数据")),
+    MenuItem(_("用户"), "core:user_list", "people", "core.view_user", _("基础数据")),
+    MenuItem(_("角色与权限"), "core:role_list", "shield-lock", "core.view_role", _("安全管理")),
+    MenuItem(_("审计日志"), "core:audit_list", "journal-text", "core.view_auditentry",
+             _("安全审计")),
+    MenuItem(_("系统设置"), "core:site_settings", "gear", "core.change_sitesettings",
+             _("系统管理")),
+    MenuItem(_("个人设置"), "core:profile", "person-gear"),
+]
+
+
+def menu_for(request) -> list[dict]:
+    user = request.user
+    current = request.path
+    sections: dict[str, list[dict]] = {}
+    for item in MENU:
+        if item.perm and not user.has_perm(item.perm):
+            continue
+        url = reverse(item.url_name)
+        active = current == url if url == "/" else current.startswith(url)
+        sections.setdefault(str(item.section), []).append(
+            {"label": item.label, "url": url, "icon": item.icon, "active": active}
+        )
+    return [{"section": name, "items": items} for name, items in sections.items()]

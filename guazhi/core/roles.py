@@ -1,0 +1,121 @@
+"""Built-in roles (SPEC §3) and the permissions each starts with.
+
+Administrator roles are fixed: their permissions are re-synchronised on every migrate and
+cannot be edited, so the three administrators stay separated (三员分立). Business roles are
+created with the permissions below and the security administrator may change them.
+Later apps add their permissions to BUSINESS_GRANTS.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Permission
+from django.db.models.signals import post_migrate
+
+from .models import Role
+
+S = Role.Scope
+K = Role.Kind
+
+# code: (name, kind, scope, description)
+BUILTIN_ROLES: dict[str, tuple[str, str, str, str]] = {
+    "org_officer": ("市委组织部干部科", K.BUSINESS, S.ALL, "全部范围内的业务操作"),
+    "district_officer": ("区委组织部", K.BUSINESS, S.SUBTREE, "本区（本单位及下级）范围内的业务操作"),
+    "sending_unit": ("派出单位", K.BUSINESS, S.UNIT, "推荐人选，查看本单位干部的记录与结果"),
+    "host_unit": ("接收单位", K.BUSINESS, S.UNIT, "评价在本单位挂职的干部，查看其方案与纪实"),
+    "team_leader": ("工作队队长", K.BUSINESS, S.SUBTREE, "纪实、会议、结对与队内初评"),
+    "cadre": ("挂职干部", K.BUSINESS, S.SELF, "本人档案、工作纪实、个人总结与参与的项目"),
+    "leader": ("领导", K.BUSINESS, S.SUBTREE, "查看范围内的统计看板（只读）"),
+    "sysadmin": ("系统管理员", K.SYSADMIN, S.ALL, "管理系统设置、组织机构与用户账号"),
+    "secadmin": ("安全管理员", K.SECADMIN, S.ALL, "管理角色、权限与用户的角色分配"),
+    "auditor": ("审计管理员", K.AUDITOR, S.ALL, "查阅、导出与校验审计日志"),
+}
+
+ADMIN_GRANTS: dict[str, list[str]] = {
+    "sysadmin": [
+        "core.view_orgunit",
+        "core.add_orgunit",
+        "core.change_orgunit",
+        "core.view_user",
+        "core.add_user",
+        "core.change_user",
+        "core.unlock_user",
+        "core.change_sitesettings",
+    ],
+    "secadmin": [
+        "core.view_orgunit",
+        "core.view_user",
+        "core.view_role",
+        "core.add_role",
+        "core.change_role",
+        "core.assign_role",
+    ],
+    "auditor": ["core.view_auditentry", "core.export_auditentry"],
+}
+
+BUSINESS_GRANTS: dict[str, list[str]] = {
+    "org_officer": ["core.view_orgunit", "core.view_user"],
+    "district_officer": ["core.view_orgunit", "core.view_user"],
+    "sending_unit": ["core.view_orgunit", "core.view_user"],
+    "host_unit": ["core.view_orgunit"],
+    "team_leader": ["core.view_orgunit", "core.view_user"],
+    "cadre": ["core.view_orgunit", "core.view_user"],
+    "leader": ["core.view_orgunit"],
+}
+
+# Permissions that only administrator roles may ever hold.
+ADMIN_ONLY_PERMISSIONS = {p for perms in ADMIN_GRANTS.values() for p in perms} - {
+    "core.view_orgunit",
+    "core.view_user",
+}
+
+
+def permissions_named(names: list[str]) -> list[Permission]:
+    result = []
+    for name in names:
+        app_label, codename = name.split(".")
+        perm = Permission.objects.filter(
+            content_type__app_label=app_label, codename=codename
+        ).first()
+        if perm is None:
+            raise LookupError(f"未知权限 {name}")
+        result.append(perm)
+    return result
+
+
+def sync_builtin_roles(using: str = "default", **kwargs) -> None:
+    # Permissions of apps later in INSTALLED_APPS are created after this handler would
+    # otherwise run: create them all first.
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0, using=using)
+    for code, (name, kind, scope, description) in BUILTIN_ROLES.items():
+        role, created = Role.objects.get_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "kind": kind,
+                "scope": scope,
+                "description": description,
+                "is_builtin": True,
+            },
+        )
+        if role.kind != K.BUSINESS:
+            wanted = set(permissions_named(ADMIN_GRANTS[code]))
+            if set(role.permissions.all()) != wanted:
+                role.permissions.set(wanted)
+        else:
+            # Add permissions a new release grants; never take back what the security
+            # administrator configured.
+            role.permissions.add(*permissions_named(BUSINESS_GRANTS.get(code, [])))
+
+
+def connect_signals() -> None:
+    from django.apps import apps
+
+    post_migrate.connect(
+        sync_builtin_roles,
+        sender=apps.get_app_config("core"),
+        dispatch_uid="guazhi_sync_builtin_roles",
+    )

@@ -1,0 +1,13 @@
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("api/v1/", include("guazhi.api_urls")),
+    path("", include("guazhi.core.urls")),
+]
+
+handler403 = "guazhi.core.views.permission_denied"
+handler404 = "guazhi.core.views.page_not_found"
+handler500 = "guazhi.core.views.server_error"
