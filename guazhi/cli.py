@@ -1,10 +1,10 @@
 """The `guazhi` console command: a thin front to the Django management commands.
 
-    guazhi demo            load the demo data and serve on http://127.0.0.1:8000
-    guazhi serve           serve with gunicorn
-    guazhi audit verify    check the audit log's hash chain
-    guazhi check --deploy  Django's deployment checks
-    guazhi <command>       any other management command (migrate, createsuperuser is absent)
+guazhi demo            load the demo data and serve on http://127.0.0.1:8000
+guazhi serve           serve with gunicorn
+guazhi audit verify    check the audit log's hash chain
+guazhi check --deploy  Django's deployment checks
+guazhi <command>       any other management command (migrate, createsuperuser is absent)
 """
 
 from __future__ import annotations

@@ -120,9 +120,7 @@ def access_unit(user, pk, perm: str = "core.view_orgunit") -> OrgUnit:
 
 def users_for(user, perm: str = "core.view_user") -> QuerySet[User]:
     scope = scope_for(user, perm)
-    return scope.filter(
-        User.objects.select_related("unit"), self_q=Q(pk=getattr(user, "pk", None))
-    )
+    return scope.filter(User.objects.select_related("unit"), self_q=Q(pk=getattr(user, "pk", None)))
 
 
 def access_user(user, pk, perm: str = "core.view_user") -> User:

@@ -22,8 +22,18 @@ class OrgUnitSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = OrgUnit
-        fields = ["id", "name", "short_name", "code", "kind", "kind_display", "region",
-                  "parent", "depth", "is_active"]
+        fields = [
+            "id",
+            "name",
+            "short_name",
+            "code",
+            "kind",
+            "kind_display",
+            "region",
+            "parent",
+            "depth",
+            "is_active",
+        ]
 
 
 class RoleBriefSerializer(serializers.ModelSerializer):
@@ -100,7 +110,9 @@ class TokenView(APIView):
         except services.ServiceError as exc:
             raise AuthenticationFailed(str(exc)) from exc
         if user.needs_second_factor():
-            raise AuthenticationFailed("该账号启用了双因素认证，请登录网页后在“个人设置”中生成令牌。")
+            raise AuthenticationFailed(
+                "该账号启用了双因素认证，请登录网页后在“个人设置”中生成令牌。"
+            )
         try:
             token = services.token_regenerate(user=user)
         except services.ServiceError as exc:

@@ -74,8 +74,13 @@ def load(stdout=None) -> list[tuple[str, str, str, str]]:
             unit = OrgUnit.objects.filter(code=code).first()
             if unit is None:
                 unit = OrgUnit.objects.create(
-                    code=code, name=name, short_name=short, kind=kind, region=region,
-                    parent=units.get(parent), sort_order=order,
+                    code=code,
+                    name=name,
+                    short_name=short,
+                    kind=kind,
+                    region=region,
+                    parent=units.get(parent),
+                    sort_order=order,
                 )
             units[code] = unit
         rows = []

@@ -6,6 +6,7 @@ from django.contrib.auth.models import Permission
 from django.utils.translation import gettext_lazy as _
 
 from .models import AuditEntry, OrgUnit, Role, SiteSettings, User
+from .personal import normalise_mobile, validate_mobile
 
 
 class BootstrapMixin:
@@ -52,8 +53,16 @@ class TokenForm(BootstrapMixin, forms.Form):
 class OrgUnitForm(BootstrapMixin, forms.ModelForm):
     class Meta:
         model = OrgUnit
-        fields = ["name", "short_name", "code", "kind", "region", "parent", "sort_order",
-                  "is_active"]
+        fields = [
+            "name",
+            "short_name",
+            "code",
+            "kind",
+            "region",
+            "parent",
+            "sort_order",
+            "is_active",
+        ]
 
     def __init__(self, *args, units=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -75,7 +84,13 @@ class UserCreateForm(BootstrapMixin, forms.Form):
     full_name = forms.CharField(label=_("姓名"), max_length=50)
     unit = forms.ModelChoiceField(label=_("所在单位"), queryset=OrgUnit.objects.none())
     email = forms.EmailField(label=_("电子邮箱"), required=False)
+    mobile = forms.CharField(label=_("手机号"), required=False, max_length=20)
     password = forms.CharField(label=_("初始密码"), widget=forms.PasswordInput, max_length=256)
+
+    def clean_mobile(self):
+        value = normalise_mobile(self.cleaned_data.get("mobile", ""))
+        validate_mobile(value)
+        return value
 
     def __init__(self, *args, units=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -85,7 +100,12 @@ class UserCreateForm(BootstrapMixin, forms.Form):
 class UserEditForm(BootstrapMixin, forms.ModelForm):
     class Meta:
         model = User
-        fields = ["full_name", "unit", "email", "is_active"]
+        fields = ["full_name", "unit", "email", "mobile", "is_active"]
+
+    def clean_mobile(self):
+        value = normalise_mobile(self.cleaned_data.get("mobile", ""))
+        validate_mobile(value)
+        return value
 
     def __init__(self, *args, units=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -207,11 +227,15 @@ class AuditFilter(django_filters.FilterSet):
     object_id = django_filters.CharFilter(label=_("对象编号"), field_name="object_id")
     ip = django_filters.CharFilter(label=_("客户端地址"), field_name="ip")
     since = django_filters.DateFilter(
-        label=_("起始日期"), field_name="at", lookup_expr="date__gte",
+        label=_("起始日期"),
+        field_name="at",
+        lookup_expr="date__gte",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     until = django_filters.DateFilter(
-        label=_("截止日期"), field_name="at", lookup_expr="date__lte",
+        label=_("截止日期"),
+        field_name="at",
+        lookup_expr="date__lte",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 

@@ -23,10 +23,12 @@ MENU: list[MenuItem] = [
     MenuItem(_("组织机构"), "core:unit_list", "diagram-3", "core.view_orgunit", _("基础数据")),
     MenuItem(_("用户"), "core:user_list", "people", "core.view_user", _("基础数据")),
     MenuItem(_("角色与权限"), "core:role_list", "shield-lock", "core.view_role", _("安全管理")),
-    MenuItem(_("审计日志"), "core:audit_list", "journal-text", "core.view_auditentry",
-             _("安全审计")),
-    MenuItem(_("系统设置"), "core:site_settings", "gear", "core.change_sitesettings",
-             _("系统管理")),
+    MenuItem(
+        _("审计日志"), "core:audit_list", "journal-text", "core.view_auditentry", _("安全审计")
+    ),
+    MenuItem(
+        _("系统设置"), "core:site_settings", "gear", "core.change_sitesettings", _("系统管理")
+    ),
     MenuItem(_("个人设置"), "core:profile", "person-gear"),
 ]
 

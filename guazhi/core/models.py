@@ -13,6 +13,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .personal import mask_mobile, validate_mobile
+
 
 class OrgUnitQuerySet(models.QuerySet):
     def subtree_of(self, unit: OrgUnit) -> OrgUnitQuerySet:
@@ -136,6 +138,7 @@ class User(AbstractUser):
     unit = models.ForeignKey(
         OrgUnit, verbose_name=_("所在单位"), on_delete=models.PROTECT, related_name="users"
     )
+    mobile = models.CharField(_("手机号"), max_length=11, blank=True, validators=[validate_mobile])
     roles = models.ManyToManyField(Role, verbose_name=_("角色"), blank=True, related_name="users")
     failed_login_count = models.PositiveSmallIntegerField(_("连续登录失败次数"), default=0)
     locked_until = models.DateTimeField(_("锁定至"), null=True, blank=True)
@@ -149,13 +152,20 @@ class User(AbstractUser):
         verbose_name = _("用户")
         verbose_name_plural = _("用户")
         ordering = ["unit__path", "username"]
-        permissions = [("unlock_user", _("可以解锁被锁定的账号"))]
+        permissions = [
+            ("unlock_user", _("可以解锁被锁定的账号")),
+            ("reveal_personal", _("可以查看完整的个人敏感信息（留痕）")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.full_name}（{self.username}）" if self.full_name else self.username
 
     def get_full_name(self) -> str:
         return self.full_name or self.username
+
+    @property
+    def mobile_masked(self) -> str:
+        return mask_mobile(self.mobile)
 
     def is_locked(self, now=None) -> bool:
         now = now or timezone.now()
@@ -346,3 +356,6 @@ class AuditHead(models.Model):
 
     class Meta:
         verbose_name = _("审计链头")
+
+    def __str__(self) -> str:
+        return f"#{self.seq}"

@@ -64,7 +64,9 @@ class CommonPasswordValidator(password_validation.CommonPasswordValidator):
         try:
             super().validate(password, user)
         except ValidationError:
-            raise ValidationError(_("该密码过于常见，请换一个。"), code="password_too_common") from None
+            raise ValidationError(
+                _("该密码过于常见，请换一个。"), code="password_too_common"
+            ) from None
 
     def get_help_text(self):
         return _("不能是常见密码")

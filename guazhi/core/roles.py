@@ -19,7 +19,12 @@ K = Role.Kind
 # code: (name, kind, scope, description)
 BUILTIN_ROLES: dict[str, tuple[str, str, str, str]] = {
     "org_officer": ("市委组织部干部科", K.BUSINESS, S.ALL, "全部范围内的业务操作"),
-    "district_officer": ("区委组织部", K.BUSINESS, S.SUBTREE, "本区（本单位及下级）范围内的业务操作"),
+    "district_officer": (
+        "区委组织部",
+        K.BUSINESS,
+        S.SUBTREE,
+        "本区（本单位及下级）范围内的业务操作",
+    ),
     "sending_unit": ("派出单位", K.BUSINESS, S.UNIT, "推荐人选，查看本单位干部的记录与结果"),
     "host_unit": ("接收单位", K.BUSINESS, S.UNIT, "评价在本单位挂职的干部，查看其方案与纪实"),
     "team_leader": ("工作队队长", K.BUSINESS, S.SUBTREE, "纪实、会议、结对与队内初评"),
@@ -53,8 +58,8 @@ ADMIN_GRANTS: dict[str, list[str]] = {
 }
 
 BUSINESS_GRANTS: dict[str, list[str]] = {
-    "org_officer": ["core.view_orgunit", "core.view_user"],
-    "district_officer": ["core.view_orgunit", "core.view_user"],
+    "org_officer": ["core.view_orgunit", "core.view_user", "core.reveal_personal"],
+    "district_officer": ["core.view_orgunit", "core.view_user", "core.reveal_personal"],
     "sending_unit": ["core.view_orgunit", "core.view_user"],
     "host_unit": ["core.view_orgunit"],
     "team_leader": ["core.view_orgunit", "core.view_user"],

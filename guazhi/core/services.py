@@ -108,13 +108,20 @@ def set_password(*, user: User, password: str) -> None:
 
 @transaction.atomic
 def user_create(
-    *, by: User, username: str, full_name: str, unit: OrgUnit, password: str, email: str = ""
+    *,
+    by: User,
+    username: str,
+    full_name: str,
+    unit: OrgUnit,
+    password: str,
+    email: str = "",
+    mobile: str = "",
 ) -> User:
     if not scope_for(by, "core.add_user").covers_unit(unit):
         raise PermissionDenied
     if User.objects.filter(username=username).exists():
         raise ServiceError(_("用户名“%(u)s”已被使用。") % {"u": username})
-    user = User(username=username, full_name=full_name, unit=unit, email=email)
+    user = User(username=username, full_name=full_name, unit=unit, email=email, mobile=mobile)
     try:
         password_validation.validate_password(password, user)
     except ValidationError as exc:
@@ -157,12 +164,26 @@ def role_save(*, role: Role, permissions: list, by: User) -> Role:
     names = {f"{p.content_type.app_label}.{p.codename}" for p in permissions}
     forbidden = sorted(names & ADMIN_ONLY_PERMISSIONS)
     if forbidden:
-        raise ServiceError(
-            _("业务角色不能拥有管理员专属权限：%(p)s") % {"p": "、".join(forbidden)}
-        )
+        raise ServiceError(_("业务角色不能拥有管理员专属权限：%(p)s") % {"p": "、".join(forbidden)})
     role.save()
     role.permissions.set(permissions)
     return role
+
+
+def reveal_mobile(*, target: User, by: User) -> str:
+    """Show a full mobile number: needs the reveal permission over the target, and is audited."""
+    from .access import users_for
+
+    if not users_for(by, "core.reveal_personal").filter(pk=target.pk).exists():
+        raise PermissionDenied
+    audit.record(
+        AuditEntry.Action.REVEAL,
+        obj=target,
+        actor=by,
+        message="查看完整手机号",
+        changes={"field": "mobile"},
+    )
+    return target.mobile
 
 
 # --- second factor --------------------------------------------------------------------------------

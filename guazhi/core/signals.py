@@ -15,5 +15,14 @@ audit.track(
 audit.track(Role)
 audit.track(SiteSettings)
 audit.track(Token, masked={"key"})
-audit.track(TOTPDevice, exclude={"last_t", "drift", "throttling_failure_timestamp",
-                                 "throttling_failure_count", "last_used_at"}, masked={"key"})
+audit.track(
+    TOTPDevice,
+    exclude={
+        "last_t",
+        "drift",
+        "throttling_failure_timestamp",
+        "throttling_failure_count",
+        "last_used_at",
+    },
+    masked={"key"},
+)

@@ -21,6 +21,7 @@ urlpatterns = [
     path("users/<int:pk>/edit/", views.user_edit, name="user_edit"),
     path("users/<int:pk>/unlock/", views.user_unlock, name="user_unlock"),
     path("users/<int:pk>/roles/", views.user_roles, name="user_roles"),
+    path("users/<int:pk>/reveal-mobile/", views.user_reveal_mobile, name="user_reveal_mobile"),
     path("roles/", views.role_list, name="role_list"),
     path("roles/new/", views.role_edit, name="role_create"),
     path("roles/<int:pk>/edit/", views.role_edit, name="role_edit"),

@@ -41,7 +41,7 @@ from .forms import (
     UserFilter,
     UserRolesForm,
 )
-from .models import AuditEntry, OrgUnit, Role, SiteSettings, User
+from .models import AuditEntry, Role, SiteSettings, User
 
 PAGE_SIZE = 25
 
@@ -189,25 +189,35 @@ def home(request):
     cards = []
     if user.has_perm("core.view_orgunit"):
         cards.append(
-            {"label": _("范围内的单位"), "value": access.units_for(user).count(),
-             "url": reverse("core:unit_list")}
+            {
+                "label": _("范围内的单位"),
+                "value": access.units_for(user).count(),
+                "url": reverse("core:unit_list"),
+            }
         )
     if user.has_perm("core.view_user"):
         cards.append(
-            {"label": _("范围内的用户"), "value": access.users_for(user).count(),
-             "url": reverse("core:user_list")}
+            {
+                "label": _("范围内的用户"),
+                "value": access.users_for(user).count(),
+                "url": reverse("core:user_list"),
+            }
         )
     if "auditor" in kinds:
         cards.append(
-            {"label": _("今日审计记录"),
-             "value": AuditEntry.objects.filter(at__date=timezone.localdate()).count(),
-             "url": reverse("core:audit_list")}
+            {
+                "label": _("今日审计记录"),
+                "value": AuditEntry.objects.filter(at__date=timezone.localdate()).count(),
+                "url": reverse("core:audit_list"),
+            }
         )
     if "sysadmin" in kinds:
         cards.append(
-            {"label": _("被锁定的账号"),
-             "value": User.objects.filter(locked_until__gt=timezone.now()).count(),
-             "url": reverse("core:user_list") + "?locked=true"}
+            {
+                "label": _("被锁定的账号"),
+                "value": User.objects.filter(locked_until__gt=timezone.now()).count(),
+                "url": reverse("core:user_list") + "?locked=true",
+            }
         )
     return render(request, "core/home.html", {"roles": roles, "cards": cards})
 
@@ -222,8 +232,11 @@ def unit_list(request):
         raise PermissionDenied
     filterset = UnitFilter(request.GET or None, queryset=units.select_related("parent"))
     page = paginate(request, filterset.qs)
-    context = {"filter": filterset, "page": page,
-               "can_add": request.user.has_perm("core.add_orgunit")}
+    context = {
+        "filter": filterset,
+        "page": page,
+        "can_add": request.user.has_perm("core.add_orgunit"),
+    }
     if request.htmx:
         return render(request, "core/unit_list.html#results", context)
     return render(request, "core/unit_list.html", context)
@@ -233,15 +246,21 @@ def unit_list(request):
 def unit_detail(request, pk):
     unit = access.access_unit(request.user, pk)
     children = access.units_for(request.user).filter(parent=unit)
-    users = access.users_for(request.user).filter(unit=unit) if request.user.has_perm(
-        "core.view_user") else User.objects.none()
+    users = (
+        access.users_for(request.user).filter(unit=unit)
+        if request.user.has_perm("core.view_user")
+        else User.objects.none()
+    )
     return render(
         request,
         "core/unit_detail.html",
         {
             "unit": unit,
-            "ancestors": [a for a in unit.ancestors() if access.units_for(request.user)
-                          .filter(pk=a.pk).exists()],
+            "ancestors": [
+                a
+                for a in unit.ancestors()
+                if access.units_for(request.user).filter(pk=a.pk).exists()
+            ],
             "children": children,
             "users": paginate(request, users),
             "can_change": access.scope_for(request.user, "core.change_orgunit").covers_unit(unit),
@@ -262,8 +281,11 @@ def unit_create(request):
             unit = form.save()
             messages.success(request, _("已新增单位“%(n)s”。") % {"n": unit.name})
             return redirect("core:unit_detail", pk=unit.pk)
-    return render(request, "core/form.html", {"form": form, "title": _("新增单位"),
-                                              "back": reverse("core:unit_list")})
+    return render(
+        request,
+        "core/form.html",
+        {"form": form, "title": _("新增单位"), "back": reverse("core:unit_list")},
+    )
 
 
 @login_required
@@ -280,9 +302,15 @@ def unit_edit(request, pk):
             form.save()
             messages.success(request, _("已保存。"))
             return redirect("core:unit_detail", pk=unit.pk)
-    return render(request, "core/form.html", {"form": form, "title": _("编辑单位：%(n)s") %
-                                              {"n": unit.name},
-                                              "back": reverse("core:unit_detail", args=[unit.pk])})
+    return render(
+        request,
+        "core/form.html",
+        {
+            "form": form,
+            "title": _("编辑单位：%(n)s") % {"n": unit.name},
+            "back": reverse("core:unit_detail", args=[unit.pk]),
+        },
+    )
 
 
 # --- users ----------------------------------------------------------------------------------------------
@@ -292,11 +320,16 @@ def unit_edit(request, pk):
 def user_list(request):
     access.require(request.user, "core.view_user")
     users = access.users_for(request.user).prefetch_related("roles")
-    filterset = UserFilter(request.GET or None, queryset=users,
-                           units=access.units_for(request.user))
+    filterset = UserFilter(
+        request.GET or None, queryset=users, units=access.units_for(request.user)
+    )
     page = paginate(request, filterset.qs.distinct())
-    context = {"filter": filterset, "page": page, "now": timezone.now(),
-               "can_add": request.user.has_perm("core.add_user")}
+    context = {
+        "filter": filterset,
+        "page": page,
+        "now": timezone.now(),
+        "can_add": request.user.has_perm("core.add_user"),
+    }
     if request.htmx:
         return render(request, "core/user_list.html#results", context)
     return render(request, "core/user_list.html", context)
@@ -315,9 +348,23 @@ def user_detail(request, pk):
             "can_change": request.user.has_perm("core.change_user")
             and access.users_for(request.user, "core.change_user").filter(pk=pk).exists(),
             "can_unlock": request.user.has_perm("core.unlock_user"),
+            "can_reveal": access.users_for(request.user, "core.reveal_personal")
+            .filter(pk=pk)
+            .exists(),
             "can_assign": request.user.has_perm("core.assign_role") and target != request.user,
         },
     )
+
+
+@login_required
+@require_POST
+def user_reveal_mobile(request, pk):
+    target = access.access_user(request.user, pk)
+    value = services.reveal_mobile(target=target, by=request.user)
+    if request.htmx:
+        return HttpResponse(value or "—")
+    messages.info(request, _("%(n)s 的手机号：%(m)s（本次查看已留痕）") % {"n": target, "m": value})
+    return redirect("core:user_detail", pk=pk)
 
 
 @login_required
@@ -333,22 +380,34 @@ def user_create(request):
         else:
             messages.success(request, _("已新增用户“%(n)s”。") % {"n": user})
             return redirect("core:user_detail", pk=user.pk)
-    return render(request, "core/form.html", {"form": form, "title": _("新增用户"),
-                                              "back": reverse("core:user_list")})
+    return render(
+        request,
+        "core/form.html",
+        {"form": form, "title": _("新增用户"), "back": reverse("core:user_list")},
+    )
 
 
 @login_required
 def user_edit(request, pk):
     target = access.access_user(request.user, pk, "core.change_user")
-    form = UserEditForm(request.POST or None, instance=target,
-                        units=access.units_for(request.user, "core.change_user"))
+    form = UserEditForm(
+        request.POST or None,
+        instance=target,
+        units=access.units_for(request.user, "core.change_user"),
+    )
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("已保存。"))
         return redirect("core:user_detail", pk=target.pk)
-    return render(request, "core/form.html", {"form": form, "title": _("编辑用户：%(n)s") %
-                                              {"n": target},
-                                              "back": reverse("core:user_detail", args=[pk])})
+    return render(
+        request,
+        "core/form.html",
+        {
+            "form": form,
+            "title": _("编辑用户：%(n)s") % {"n": target},
+            "back": reverse("core:user_detail", args=[pk]),
+        },
+    )
 
 
 @login_required
@@ -366,16 +425,23 @@ def user_roles(request, pk):
     form = UserRolesForm(request.POST or None, initial={"roles": target.roles.all()})
     if request.method == "POST" and form.is_valid():
         try:
-            services.roles_assign(target=target, roles=list(form.cleaned_data["roles"]),
-                                  by=request.user)
+            services.roles_assign(
+                target=target, roles=list(form.cleaned_data["roles"]), by=request.user
+            )
         except services.ServiceError as exc:
             form.add_error("roles", str(exc))
         else:
             messages.success(request, _("已更新“%(n)s”的角色。") % {"n": target})
             return redirect("core:user_detail", pk=pk)
-    return render(request, "core/form.html", {"form": form, "title": _("分配角色：%(n)s") %
-                                              {"n": target},
-                                              "back": reverse("core:user_detail", args=[pk])})
+    return render(
+        request,
+        "core/form.html",
+        {
+            "form": form,
+            "title": _("分配角色：%(n)s") % {"n": target},
+            "back": reverse("core:user_detail", args=[pk]),
+        },
+    )
 
 
 # --- roles -------------------------------------------------------------------------------------------------
@@ -385,8 +451,11 @@ def user_roles(request, pk):
 def role_list(request):
     access.require(request.user, "core.view_role")
     roles = access.roles_for(request.user).prefetch_related("permissions")
-    return render(request, "core/role_list.html",
-                  {"roles": roles, "can_add": request.user.has_perm("core.add_role")})
+    return render(
+        request,
+        "core/role_list.html",
+        {"roles": roles, "can_add": request.user.has_perm("core.add_role")},
+    )
 
 
 @login_required
@@ -396,23 +465,30 @@ def role_edit(request, pk=None):
         role = Role(kind=Role.Kind.BUSINESS, scope=Role.Scope.UNIT)
     else:
         role = access.access_role(request.user, pk, "core.change_role")
-    form = RoleForm(request.POST or None, instance=role,
-                    initial={"permissions": role.permissions.all() if role.pk else []})
+    form = RoleForm(
+        request.POST or None,
+        instance=role,
+        initial={"permissions": role.permissions.all() if role.pk else []},
+    )
     if role.is_admin:
         for field in form.fields.values():
             field.disabled = True
     if request.method == "POST" and form.is_valid():
         try:
-            services.role_save(role=form.instance, permissions=list(
-                form.cleaned_data["permissions"]), by=request.user)
+            services.role_save(
+                role=form.instance,
+                permissions=list(form.cleaned_data["permissions"]),
+                by=request.user,
+            )
         except services.ServiceError as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, _("角色已保存。"))
             return redirect("core:role_list")
     title = _("编辑角色：%(n)s") % {"n": role.name} if role.pk else _("新增角色")
-    return render(request, "core/form.html",
-                  {"form": form, "title": title, "back": reverse("core:role_list")})
+    return render(
+        request, "core/form.html", {"form": form, "title": title, "back": reverse("core:role_list")}
+    )
 
 
 # --- audit ---------------------------------------------------------------------------------------------------
@@ -422,8 +498,11 @@ def role_edit(request, pk=None):
 def audit_list(request):
     entries = access.audit_entries_for(request.user)
     filterset = AuditFilter(request.GET or None, queryset=entries)
-    context = {"filter": filterset, "page": paginate(request, filterset.qs, 50),
-               "can_export": request.user.has_perm("core.export_auditentry")}
+    context = {
+        "filter": filterset,
+        "page": paginate(request, filterset.qs, 50),
+        "can_export": request.user.has_perm("core.export_auditentry"),
+    }
     if request.htmx:
         return render(request, "core/audit_list.html#results", context)
     return render(request, "core/audit_list.html", context)
@@ -481,8 +560,11 @@ def site_settings(request):
         form.save()
         messages.success(request, _("系统设置已保存。"))
         return redirect("core:site_settings")
-    return render(request, "core/form.html", {"form": form, "title": _("系统设置"),
-                                              "back": reverse("core:home")})
+    return render(
+        request,
+        "core/form.html",
+        {"form": form, "title": _("系统设置"), "back": reverse("core:home")},
+    )
 
 
 @login_required

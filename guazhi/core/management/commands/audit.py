@@ -17,13 +17,19 @@ class Command(BaseCommand):
         if action == "verify":
             result = audit.verify()
             if result.ok:
-                self.stdout.write(self.style.SUCCESS(f"审计链完整：已校验 {result.checked} 条记录。"))
+                self.stdout.write(
+                    self.style.SUCCESS(f"审计链完整：已校验 {result.checked} 条记录。")
+                )
                 return
             self.stderr.write(f"审计链校验失败：{result.problem}")
             raise SystemExit(1)
         with audit.acting_as("cli"):
-            audit.record(AuditEntry.Action.EXPORT, object_type="core.auditentry",
-                         object_repr="审计日志", message="命令行导出全部审计日志")
+            audit.record(
+                AuditEntry.Action.EXPORT,
+                object_type="core.auditentry",
+                object_repr="审计日志",
+                message="命令行导出全部审计日志",
+            )
         stream = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout
         try:
             for chunk in audit.export_rows(AuditEntry.objects.all()):

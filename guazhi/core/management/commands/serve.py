@@ -16,8 +16,16 @@ class Command(BaseCommand):
         from gunicorn.app.wsgiapp import run
 
         sys.argv = [
-            "gunicorn", "guazhi.wsgi:application", "--bind", bind, "--workers", str(workers),
-            "--access-logfile", "-", "--timeout", "120",
+            "gunicorn",
+            "guazhi.wsgi:application",
+            "--bind",
+            bind,
+            "--workers",
+            str(workers),
+            "--access-logfile",
+            "-",
+            "--timeout",
+            "120",
         ]
         if not settings.PRODUCTION:
             sys.argv.append("--reload")
