@@ -18,12 +18,21 @@ sam / sid / aud  the three administrators   (city)
 
 from __future__ import annotations
 
+from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.test import Client, TestCase
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from guazhi.core.models import OrgUnit, Role, User
 
 PASSWORD = "Correct-Horse-9"
+
+
+class QuickArgon2PasswordHasher(Argon2PasswordHasher):
+    """Argon2 at the lowest cost, for tests only."""
+
+    time_cost = 1
+    memory_cost = 64
+    parallelism = 1
 
 
 def make_unit(code: str, name: str, kind=OrgUnit.Kind.SENDING, parent=None) -> OrgUnit:
@@ -63,6 +72,7 @@ class BaseTestCase(TestCase):
     def login(self, user: User, client: Client | None = None) -> Client:
         """Log in through the real login form (and second factor when the user needs one)."""
         client = client or self.client
+        client.logout()
         response = client.post("/login/", {"username": user.username, "password": PASSWORD})
         assert response.status_code == 302, response.content.decode()[:2000]
         if user.needs_second_factor():

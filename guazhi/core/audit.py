@@ -88,7 +88,8 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-def label_of(model: type[models.Model]) -> str:
+def label_of(model) -> str:
+    """'app.model' for a model class or instance (also through a lazy user object)."""
     return f"{model._meta.app_label}.{model._meta.model_name}"
 
 
@@ -111,7 +112,7 @@ def record(
         if user is not None and user.is_authenticated:
             actor = user
     if obj is not None:
-        object_type = object_type or label_of(type(obj))
+        object_type = object_type or label_of(obj)
         object_id = object_id or str(obj.pk)
         object_repr = object_repr or str(obj)
     username = actor.get_username() if actor is not None else (_actor_label.get() or "system")

@@ -119,6 +119,15 @@ def otp_verify(request):
     form = TokenForm(request.POST or None)
     error = None
     if request.method == "POST" and form.is_valid():
+        allowed, info = device.verify_is_allowed()
+        if not allowed:
+            # django-otp's throttling: each wrong code doubles the wait before the next try.
+            error = _("验证码错误次数过多，请稍等 %(s)d 秒后再试。") % {
+                "s": 2 ** max(0, (info or {}).get("failure_count", 1) - 1)
+            }
+            return render(
+                request, "core/otp_verify.html", {"form": form, "error": error, "who": user}
+            )
         if device.verify_token(form.cleaned_data["token"].strip()):
             return _finish_login(request, user, device)
         error = _("验证码不正确或已过期，请输入验证器当前显示的 6 位数字。")
