@@ -7,7 +7,13 @@ import json
 from datetime import UTC, timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser, Permission, UserManager
+from django.contrib.auth.models import (
+    AbstractUser,
+    Permission,
+    UserManager,
+    _user_has_module_perms,
+    _user_has_perm,
+)
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -162,6 +168,14 @@ class User(AbstractUser):
 
     def get_full_name(self) -> str:
         return self.full_name or self.username
+
+    # Django's PermissionsMixin lets is_superuser bypass every check; here permissions come
+    # only from roles, so the three administrators stay separated.
+    def has_perm(self, perm, obj=None) -> bool:
+        return self.is_active and _user_has_perm(self, perm, obj)
+
+    def has_module_perms(self, app_label) -> bool:
+        return self.is_active and _user_has_module_perms(self, app_label)
 
     @property
     def mobile_masked(self) -> str:

@@ -3,8 +3,8 @@
 from datetime import timedelta
 
 import time_machine
-from django.core.exceptions import ValidationError
 from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
