@@ -7,7 +7,6 @@ from django.contrib.auth.signals import user_logged_in
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
@@ -101,21 +100,25 @@ class TokenView(APIView):
     authentication_classes: list = []
     throttle_classes = [LoginThrottle]
 
+    @staticmethod
+    def refuse(message: str) -> Response:
+        return Response({"detail": message}, status=401, headers={"WWW-Authenticate": "Token"})
+
     @extend_schema(request=TokenRequestSerializer, responses={200: TokenResponseSerializer})
     def post(self, request):
         data = TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        # Refusals are returned, not raised: DRF rolls back the request's transaction on
+        # exceptions, which would also undo the failure count and the audit entry.
         try:
             user = services.login_check(request=request._request, **data.validated_data)
         except services.ServiceError as exc:
-            raise AuthenticationFailed(str(exc)) from exc
+            return self.refuse(str(exc))
         if user.needs_second_factor():
-            raise AuthenticationFailed(
-                "该账号启用了双因素认证，请登录网页后在“个人设置”中生成令牌。"
-            )
+            return self.refuse("该账号启用了双因素认证，请登录网页后在“个人设置”中生成令牌。")
         try:
             token = services.token_regenerate(user=user)
         except services.ServiceError as exc:
-            raise AuthenticationFailed(str(exc)) from exc
+            return self.refuse(str(exc))
         user_logged_in.send(sender=User, request=request._request, user=user)
         return Response({"token": token.key})
