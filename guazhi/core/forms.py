@@ -165,6 +165,10 @@ class SiteSettingsForm(BootstrapMixin, forms.ModelForm):
         fields = ["site_name", "login_failure_limit", "lockout_minutes", "idle_timeout_minutes"]
 
 
+class FilterForm(BootstrapMixin, forms.Form):
+    pass
+
+
 # --- list filters ----------------------------------------------------------------------------------
 
 
@@ -173,6 +177,7 @@ class UnitFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(label=_("类型"), choices=OrgUnit.Kind.choices)
 
     class Meta:
+        form = FilterForm
         model = OrgUnit
         fields = ["q", "kind", "is_active"]
 
@@ -194,6 +199,7 @@ class UserFilter(django_filters.FilterSet):
     locked = django_filters.BooleanFilter(label=_("已锁定"), method="filter_locked")
 
     class Meta:
+        form = FilterForm
         model = User
         fields = ["q", "unit", "role", "is_active"]
 
@@ -240,5 +246,6 @@ class AuditFilter(django_filters.FilterSet):
     )
 
     class Meta:
+        form = FilterForm
         model = AuditEntry
         fields = ["actor", "action", "object_type", "object_id", "ip", "since", "until"]

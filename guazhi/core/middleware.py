@@ -2,15 +2,33 @@ from __future__ import annotations
 
 import time
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import urlencode
+from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
 
 from . import audit
 from .models import SiteSettings
+
+
+class ChineseFirstLocaleMiddleware(LocaleMiddleware):
+    """Chinese unless the user chose another language (the language cookie): a browser's
+    Accept-Language alone does not switch an organisation department's system to English."""
+
+    def process_request(self, request):
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if chosen and check_for_language(chosen):
+            language = translation.get_supported_language_variant(chosen)
+        else:
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
 
 
 class AuditContextMiddleware:
