@@ -263,7 +263,7 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "guazhi API",
-    "DESCRIPTION": "挂职干部全流程管理平台 REST API（/api/v1/）。使用 Token 认证：Authorization: Token <key>。",
+    "DESCRIPTION": "挂职干部全流程管理平台 REST API（/api/v1/）。使用 Token 认证：请求头 Authorization: Token 令牌值（在“个人设置”中生成）。",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
