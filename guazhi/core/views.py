@@ -94,6 +94,7 @@ def login_view(request):
             if not user.needs_second_factor():
                 return _finish_login(request, user)
             request.session[PENDING] = user.pk
+            request.session["pending_at"] = timezone.now().timestamp()
             if services.confirmed_device(user) is None:
                 return redirect("core:otp_setup")
             return redirect("core:otp_verify")
@@ -104,9 +105,18 @@ def login_view(request):
     )
 
 
+PENDING_SECONDS = 300
+
+
 def _pending_user(request) -> User | None:
+    """The account whose password was right, for five minutes while it passes the second
+    factor."""
     pk = request.session.get(PENDING)
-    return User.objects.filter(pk=pk, is_active=True).first() if pk else None
+    started = request.session.get("pending_at", 0)
+    if not pk or timezone.now().timestamp() - started > PENDING_SECONDS:
+        request.session.pop(PENDING, None)
+        return None
+    return User.objects.filter(pk=pk, is_active=True).first()
 
 
 def otp_verify(request):

@@ -224,3 +224,14 @@ class SecondFactorTests(BaseTestCase):
         response = self.client.post("/me/otp/disable/", follow=True)
         self.assertContains(response, "必须使用双因素认证")
         self.assertTrue(TOTPDevice.objects.filter(user=self.sam, confirmed=True).exists())
+
+
+class PendingSecondFactorTests(BaseTestCase):
+    def test_the_password_step_expires_after_five_minutes(self):
+        device = TOTPDevice.objects.create(user=self.sam, name="x", confirmed=True)
+        with time_machine.travel(timezone.now(), tick=False) as clock:
+            self.client.post("/login/", {"username": "sam", "password": PASSWORD})
+            clock.shift(timedelta(minutes=6))
+            response = self.client.post("/login/otp/", {"token": current_totp(device)})
+        self.assertRedirects(response, "/login/", fetch_redirect_response=False)
+        self.assertEqual(self.client.get("/users/").status_code, 302)
