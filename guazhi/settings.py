@@ -235,6 +235,7 @@ USE_TZ = True
 # --- Static files (npm packages served by whitenoise) ---------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns on every request when it is missing
 NODE_MODULES_DIR = Path(env("NODE_MODULES_DIR", str(BASE_DIR / "node_modules")))
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",

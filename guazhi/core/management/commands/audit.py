@@ -1,5 +1,3 @@
-import sys
-
 from django.core.management import BaseCommand, CommandError
 
 from guazhi.core import audit
@@ -30,10 +28,13 @@ class Command(BaseCommand):
                 object_repr="审计日志",
                 message="命令行导出全部审计日志",
             )
-        stream = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout
+        stream = open(output, "w", encoding="utf-8", newline="") if output else None
         try:
             for chunk in audit.export_rows(AuditEntry.objects.all()):
-                stream.write(chunk)
+                if stream is None:
+                    self.stdout.write(chunk, ending="")
+                else:
+                    stream.write(chunk)
         except BrokenPipeError as exc:
             raise CommandError("输出中断") from exc
         finally:
