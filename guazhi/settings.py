@@ -61,6 +61,30 @@ if not SECRET_KEY:
         key_file.chmod(0o600)
     SECRET_KEY = key_file.read_text().strip()
 
+
+def _dev_secret(name: str, make) -> str:
+    """A development-only secret generated once into ./var (never used in production)."""
+    path = VAR_DIR / name
+    if not path.exists():
+        path.write_text(make())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+# Personal fields (ID numbers, mobiles) are encrypted with these Fernet keys; the first
+# encrypts, all decrypt (rotation: docs/configuration.md). FIELD_HASH_KEY keys the hash used
+# to find a record by ID number without decrypting.
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
+FIELD_HASH_KEY = env("FIELD_HASH_KEY")
+if PRODUCTION and not (FIELD_ENCRYPTION_KEYS and FIELD_HASH_KEY):
+    raise ImproperlyConfigured("生产模式必须设置 FIELD_ENCRYPTION_KEYS 和 FIELD_HASH_KEY 环境变量")
+if not FIELD_ENCRYPTION_KEYS:
+    from cryptography.fernet import Fernet
+
+    FIELD_ENCRYPTION_KEYS = [_dev_secret("field_key", lambda: Fernet.generate_key().decode())]
+if not FIELD_HASH_KEY:
+    FIELD_HASH_KEY = _dev_secret("field_hash_key", lambda: secrets.token_urlsafe(32))
+
 DEBUG = env_bool("DEBUG", False)
 if PRODUCTION and DEBUG:
     raise ImproperlyConfigured("生产模式不允许 DEBUG=1")
@@ -88,6 +112,7 @@ INSTALLED_APPS = [
     "template_partials",
     "csp",
     "guazhi.core",
+    "guazhi.cadres",
 ]
 
 MIDDLEWARE = [

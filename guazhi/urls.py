@@ -5,6 +5,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/v1/", include("guazhi.api_urls")),
+    path("cadres/", include("guazhi.cadres.urls")),
     path("", include("guazhi.core.urls")),
 ]
 

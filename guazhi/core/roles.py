@@ -57,14 +57,24 @@ ADMIN_GRANTS: dict[str, list[str]] = {
     "auditor": ["core.view_auditentry", "core.export_auditentry"],
 }
 
+CADRE_OFFICER = [
+    "cadres.view_cadre", "cadres.add_cadre", "cadres.change_cadre",
+    "cadres.reveal_cadre_personal", "cadres.import_cadres", "cadres.export_cadres",
+    "cadres.manage_pool", "cadres.view_expertisetag", "cadres.add_expertisetag",
+    "cadres.change_expertisetag",
+]
 BUSINESS_GRANTS: dict[str, list[str]] = {
-    "org_officer": ["core.view_orgunit", "core.view_user", "core.reveal_personal"],
-    "district_officer": ["core.view_orgunit", "core.view_user", "core.reveal_personal"],
-    "sending_unit": ["core.view_orgunit", "core.view_user"],
+    "org_officer": ["core.view_orgunit", "core.view_user", "core.reveal_personal",
+                    *CADRE_OFFICER],
+    "district_officer": ["core.view_orgunit", "core.view_user", "core.reveal_personal",
+                         *CADRE_OFFICER],
+    "sending_unit": ["core.view_orgunit", "core.view_user", "cadres.view_cadre",
+                     "cadres.add_cadre", "cadres.change_cadre", "cadres.import_cadres",
+                     "cadres.export_cadres"],
     "host_unit": ["core.view_orgunit"],
     "team_leader": ["core.view_orgunit", "core.view_user"],
-    "cadre": ["core.view_orgunit", "core.view_user"],
-    "leader": ["core.view_orgunit"],
+    "cadre": ["core.view_orgunit", "core.view_user", "cadres.view_cadre"],
+    "leader": ["core.view_orgunit", "cadres.view_cadre"],
 }
 
 # Permissions that only administrator roles may ever hold.

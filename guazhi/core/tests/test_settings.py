@@ -16,6 +16,12 @@ SETTINGS = ROOT / "guazhi" / "settings.py"
 DOC = ROOT / "docs" / "configuration.md"
 
 
+FIELD_KEYS = {
+    "FIELD_ENCRYPTION_KEYS": "x0HsUeXT4jWz5pSTjJk0qWk7nQeN9q8o0bUOQm3m5gU=",
+    "FIELD_HASH_KEY": "another-long-random-value-for-the-blind-index",
+}
+
+
 def run_settings(env: dict, *args: str) -> subprocess.CompletedProcess:
     clean = {
         k: v
@@ -52,18 +58,32 @@ class ConfigurationDocTests(SimpleTestCase):
 
 class ProductionModeTests(SimpleTestCase):
     def test_production_refuses_to_start_without_secret_key(self):
-        result = run_settings({"GUAZHI_MODE": "production", "ALLOWED_HOSTS": "example.org"})
+        result = run_settings(
+            {"GUAZHI_MODE": "production", "ALLOWED_HOSTS": "example.org", **FIELD_KEYS}
+        )
         self.assertNotEqual(result.returncode, 0)
         self.assertIn("SECRET_KEY", result.stderr)
 
     def test_production_refuses_to_start_without_allowed_hosts(self):
-        result = run_settings({"GUAZHI_MODE": "production", "SECRET_KEY": "x" * 60})
+        result = run_settings({"GUAZHI_MODE": "production", "SECRET_KEY": "x" * 60, **FIELD_KEYS})
         self.assertNotEqual(result.returncode, 0)
         self.assertIn("ALLOWED_HOSTS", result.stderr)
 
+    def test_production_refuses_to_start_without_field_encryption_keys(self):
+        result = run_settings(
+            {"GUAZHI_MODE": "production", "SECRET_KEY": "k" * 60, "ALLOWED_HOSTS": "x.org"}
+        )
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("FIELD_ENCRYPTION_KEYS", result.stderr)
+
     def test_production_starts_when_configured(self):
         result = run_settings(
-            {"GUAZHI_MODE": "production", "SECRET_KEY": "k" * 60, "ALLOWED_HOSTS": "example.org"}
+            {
+                "GUAZHI_MODE": "production",
+                "SECRET_KEY": "k" * 60,
+                "ALLOWED_HOSTS": "example.org",
+                **FIELD_KEYS,
+            }
         )
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertIn("started", result.stdout)
@@ -74,6 +94,7 @@ class ProductionModeTests(SimpleTestCase):
                 "GUAZHI_MODE": "production",
                 "SECRET_KEY": "a-long-random-production-secret-key-0123456789-abcdefghijklmnop",
                 "ALLOWED_HOSTS": "guazhi.example.org",
+                **FIELD_KEYS,
             },
             str(ROOT / "manage.py"),
             "check",
@@ -86,7 +107,12 @@ class ProductionModeTests(SimpleTestCase):
 
     def test_production_hashes_passwords_with_argon2(self):
         result = run_settings(
-            {"GUAZHI_MODE": "production", "SECRET_KEY": "k" * 60, "ALLOWED_HOSTS": "x.org"},
+            {
+                "GUAZHI_MODE": "production",
+                "SECRET_KEY": "k" * 60,
+                "ALLOWED_HOSTS": "x.org",
+                **FIELD_KEYS,
+            },
             "-c",
             "import django; django.setup(); from django.contrib.auth.hashers import "
             "get_hasher; print(get_hasher().algorithm)",
