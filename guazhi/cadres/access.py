@@ -17,8 +17,9 @@ from .models import Cadre
 
 def cadres_for(user, perm: str = "cadres.view_cadre") -> QuerySet[Cadre]:
     scope = scope_for(user, perm)
-    return scope.filter(Cadre.objects.all(), unit_field="unit",
-                        self_q=Q(user_id=getattr(user, "pk", None)))
+    return scope.filter(
+        Cadre.objects.all(), unit_field="unit", self_q=Q(user_id=getattr(user, "pk", None))
+    )
 
 
 def access_cadre(user, pk, perm: str = "cadres.view_cadre") -> Cadre:

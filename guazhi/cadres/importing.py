@@ -59,8 +59,10 @@ class Summary:
     skipped: int = 0
 
     def __str__(self) -> str:
-        return (f"新增 {self.created} 人，更新 {self.updated} 人，无变化 {self.unchanged} 人，"
-                f"跳过有错误的 {self.skipped} 行")
+        return (
+            f"新增 {self.created} 人，更新 {self.updated} 人，无变化 {self.unchanged} 人，"
+            f"跳过有错误的 {self.skipped} 行"
+        )
 
 
 class ImportRefused(Exception):

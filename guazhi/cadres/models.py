@@ -88,7 +88,9 @@ class Cadre(models.Model):
     )
     native_place = models.CharField(_("籍贯"), max_length=40, blank=True)
     birthplace = models.CharField(_("出生地"), max_length=40, blank=True)
-    political_status = models.CharField(_("政治面貌"), max_length=30, blank=True, default="中共党员")
+    political_status = models.CharField(
+        _("政治面貌"), max_length=30, blank=True, default="中共党员"
+    )
     party_join = models.DateField(_("入党时间"), null=True, blank=True)
     work_start = models.DateField(_("参加工作时间"), null=True, blank=True)
     health = models.CharField(_("健康状况"), max_length=10, blank=True, default="健康")
@@ -101,30 +103,44 @@ class Cadre(models.Model):
     professional_title = models.CharField(_("专业技术职务"), max_length=50, blank=True)
     specialty = models.CharField(_("熟悉专业有何专长"), max_length=200, blank=True)
     unit = models.ForeignKey(
-        OrgUnit, verbose_name=_("所在单位（派出单位）"), on_delete=models.PROTECT,
+        OrgUnit,
+        verbose_name=_("所在单位（派出单位）"),
+        on_delete=models.PROTECT,
         related_name="cadres",
     )
     current_post = models.CharField(_("现任职务"), max_length=100, blank=True)
     rank = models.ForeignKey(
-        Rank, verbose_name=_("职级"), null=True, blank=True, on_delete=models.PROTECT,
+        Rank,
+        verbose_name=_("职级"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="cadres",
     )
     rewards = models.TextField(_("奖惩情况"), blank=True)
     assessment_text = models.CharField(_("年度考核结果（原文）"), max_length=200, blank=True)
-    tags = models.ManyToManyField(ExpertiseTag, verbose_name=_("专长标签"), blank=True,
-                                  related_name="cadres")
+    tags = models.ManyToManyField(
+        ExpertiseTag, verbose_name=_("专长标签"), blank=True, related_name="cadres"
+    )
     id_number_encrypted = models.TextField(_("身份证号（密文）"), editable=False)
     id_number_hash = models.CharField(max_length=64, unique=True, editable=False)
     id_masked = models.CharField(_("身份证号"), max_length=18, editable=False)
     mobile_encrypted = models.TextField(_("手机号（密文）"), blank=True, editable=False)
     mobile_masked = models.CharField(_("手机号"), max_length=11, blank=True, editable=False)
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, verbose_name=_("登录账号"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="cadre",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登录账号"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cadre",
     )
     placement_status = models.CharField(
-        _("挂职状态"), max_length=20, choices=PlacementStatus.choices,
-        default=PlacementStatus.NONE, db_index=True,
+        _("挂职状态"),
+        max_length=20,
+        choices=PlacementStatus.choices,
+        default=PlacementStatus.NONE,
+        db_index=True,
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)

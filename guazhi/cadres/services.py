@@ -20,10 +20,27 @@ from .models import AnnualAssessment, Cadre, ExpertiseTag, PoolMembership, Rank,
 
 # Plain model fields a CadreData may carry (besides the personal and related ones).
 SCALAR_FIELDS = [
-    "name", "gender", "birth", "ethnicity", "native_place", "birthplace", "political_status",
-    "party_join", "work_start", "health", "fulltime_education", "fulltime_degree",
-    "fulltime_school", "inservice_education", "inservice_degree", "inservice_school",
-    "professional_title", "specialty", "current_post", "rewards", "assessment_text",
+    "name",
+    "gender",
+    "birth",
+    "ethnicity",
+    "native_place",
+    "birthplace",
+    "political_status",
+    "party_join",
+    "work_start",
+    "health",
+    "fulltime_education",
+    "fulltime_degree",
+    "fulltime_school",
+    "inservice_education",
+    "inservice_degree",
+    "inservice_school",
+    "professional_title",
+    "specialty",
+    "current_post",
+    "rewards",
+    "assessment_text",
 ]
 
 
@@ -55,6 +72,10 @@ def validate(data: CadreData) -> list[tuple[str, str]]:
     """Rules across fields. Returns (field, reason) pairs; empty when valid."""
     v = data.values
     problems = []
+    try:
+        normalise.normalise_id_number(data.id_number)
+    except normalise.Invalid as exc:
+        return [("id_number", str(exc))]
     for required, label in (("name", "姓名"), ("gender", "性别"), ("birth", "出生年月")):
         if not v.get(required):
             problems.append((required, f"{label}不能为空"))
@@ -81,7 +102,9 @@ def _can_write(by: User | None, unit: OrgUnit, perm: str) -> bool:
 
 
 @transaction.atomic
-def cadre_save(*, data: CadreData, by: User | None, cadre: Cadre | None = None) -> tuple[Cadre, str]:
+def cadre_save(
+    *, data: CadreData, by: User | None, cadre: Cadre | None = None
+) -> tuple[Cadre, str]:
     """Create the cadre, or update the one with this ID number (or `cadre`). Returns the
     cadre and "created", "updated" or "unchanged". `by=None` is a trusted system caller."""
     problems = validate(data)
@@ -136,22 +159,38 @@ def cadre_save(*, data: CadreData, by: User | None, cadre: Cadre | None = None) 
         if current != list(data.resume):
             cadre.resume.all().delete()
             ResumeEntry.objects.bulk_create(
-                [ResumeEntry(cadre=cadre, start=s, end=e, content=c, sort=i)
-                 for i, (s, e, c) in enumerate(data.resume)]
+                [
+                    ResumeEntry(cadre=cadre, start=s, end=e, content=c, sort=i)
+                    for i, (s, e, c) in enumerate(data.resume)
+                ]
             )
-            audit.record(AuditEntry.Action.UPDATE, obj=cadre, actor=by,
-                         changes={"resume": [current and normalise.format_resume(current),
-                                             normalise.format_resume(data.resume)]})
+            audit.record(
+                AuditEntry.Action.UPDATE,
+                obj=cadre,
+                actor=by,
+                changes={
+                    "resume": [
+                        current and normalise.format_resume(current),
+                        normalise.format_resume(data.resume),
+                    ]
+                },
+            )
             related_changed = True
     if data.annual is not None:
-        current = sorted((a.year, a.result) for a in cadre.annual_results.all()) if not created else []
+        current = (
+            sorted((a.year, a.result) for a in cadre.annual_results.all()) if not created else []
+        )
         if current != sorted(data.annual):
             cadre.annual_results.all().delete()
             AnnualAssessment.objects.bulk_create(
                 [AnnualAssessment(cadre=cadre, year=y, result=r) for y, r in data.annual]
             )
-            audit.record(AuditEntry.Action.UPDATE, obj=cadre, actor=by,
-                         changes={"annual_results": [dict(current), dict(sorted(data.annual))]})
+            audit.record(
+                AuditEntry.Action.UPDATE,
+                obj=cadre,
+                actor=by,
+                changes={"annual_results": [dict(current), dict(sorted(data.annual))]},
+            )
             related_changed = True
     if created:
         return cadre, "created"
@@ -167,8 +206,13 @@ def reveal(*, cadre: Cadre, by: User, field: str) -> str:
     if not can(by, "cadres.reveal_cadre_personal", cadre):
         raise PermissionDenied
     label = "身份证号" if field == "id_number" else "手机号"
-    audit.record(AuditEntry.Action.REVEAL, obj=cadre, actor=by, message=f"查看完整{label}",
-                 changes={"field": field})
+    audit.record(
+        AuditEntry.Action.REVEAL,
+        obj=cadre,
+        actor=by,
+        message=f"查看完整{label}",
+        changes={"field": field},
+    )
     return getattr(cadre, field)
 
 
@@ -177,7 +221,12 @@ def reveal(*, cadre: Cadre, by: User, field: str) -> str:
 
 @transaction.atomic
 def pool_join(
-    *, cadre: Cadre, level: str, joined_on: date, recommending_unit: OrgUnit, by: User,
+    *,
+    cadre: Cadre,
+    level: str,
+    joined_on: date,
+    recommending_unit: OrgUnit,
+    by: User,
     note: str = "",
 ) -> PoolMembership:
     from .access import can
@@ -189,7 +238,10 @@ def pool_join(
     if joined_on > timezone.localdate():
         raise CadreError([("joined_on", "入库日期不能晚于今天")])
     return PoolMembership.objects.create(
-        cadre=cadre, level=level, joined_on=joined_on, recommending_unit=recommending_unit,
+        cadre=cadre,
+        level=level,
+        joined_on=joined_on,
+        recommending_unit=recommending_unit,
         note=note,
     )
 
@@ -218,14 +270,19 @@ def rotate_keys() -> int:
 
     count = 0
     with transaction.atomic():
-        for cadre in Cadre.objects.select_for_update().only(
-            "pk", "id_number_encrypted", "mobile_encrypted"
-        ).iterator(chunk_size=1000):
+        for cadre in (
+            Cadre.objects.select_for_update()
+            .only("pk", "id_number_encrypted", "mobile_encrypted")
+            .iterator(chunk_size=1000)
+        ):
             Cadre.objects.filter(pk=cadre.pk).update(
                 id_number_encrypted=crypto.rotate(cadre.id_number_encrypted),
                 mobile_encrypted=crypto.rotate(cadre.mobile_encrypted),
             )
             count += 1
-        audit.record(AuditEntry.Action.SECURITY, object_type="cadres.cadre",
-                     message=f"个人信息字段重新加密 {count} 条")
+        audit.record(
+            AuditEntry.Action.SECURITY,
+            object_type="cadres.cadre",
+            message=f"个人信息字段重新加密 {count} 条",
+        )
     return count

@@ -17,6 +17,16 @@ class Command(BaseCommand):
             raise SystemExit(2)
         call_command("migrate", interactive=False, verbosity=0)
         rows = demo.load()
+        # Each app may add its part of the demo story in <app>/demo.py (core knows no app).
+        from importlib import import_module
+        from importlib.util import find_spec
+
+        from django.apps import apps
+
+        for app in apps.get_app_configs():
+            if app.name.startswith("guazhi.") and app.label != "core":
+                if find_spec(f"{app.name}.demo"):
+                    import_module(f"{app.name}.demo").load()
         call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(self.style.SUCCESS("演示数据已载入。演示账号（每个角色一个）："))
         self.stdout.write(f"  {'角色':<12}{'用户名':<12}{'密码':<14}说明")

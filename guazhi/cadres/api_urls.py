@@ -1,0 +1,8 @@
+from rest_framework.routers import SimpleRouter
+
+from . import api
+
+router = SimpleRouter()
+router.register("cadres", api.CadreViewSet, basename="cadre")
+
+urlpatterns = router.urls
