@@ -139,7 +139,7 @@ class CadreSerializer(serializers.ModelSerializer):
             id_number=id_number,
             unit=v.get("unit") or instance.unit,
             values=values,
-            rank=v["rank"] if "rank" in v else (instance.rank if instance else None),
+            rank=v.get("rank", instance.rank if instance else None),
             mobile=v.get("mobile"),
             tags=v.get("tags"),
             resume=[(e["start"], e.get("end"), e["content"]) for e in v["resume"]]

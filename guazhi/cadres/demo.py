@@ -155,7 +155,7 @@ def _cadre(rng: random.Random, index: int, unit: OrgUnit, ranks: list[Rank], tag
 def load(count: int = 120) -> None:
     if Cadre.objects.filter(id_masked__startswith="21").count() >= count:
         return
-    rng = random.Random(20261127)
+    rng = random.Random(20261127)  # noqa: S311  (fictional demo data, not security)
     with audit.acting_as("demo"):
         tags = [
             ExpertiseTag.objects.get_or_create(name=n, defaults={"category": c})[0] for n, c in TAGS

@@ -90,7 +90,7 @@ def validate(data: CadreData) -> list[tuple[str, str]]:
             problems.append((key, f"{label} {when:%Y.%m} 早于 {min_age} 周岁，请核对"))
         if when and when > today:
             problems.append((key, f"{label}不能晚于今天"))
-    for start, end, _content in data.resume or []:
+    for start, _end, _content in data.resume or []:
         if birth and start < birth:
             problems.append(("resume", f"简历起始年月 {start:%Y.%m} 早于出生年月"))
             break
