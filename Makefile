@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: install demo serve test test-pg lint fmt migrations-check lock messages clean
+.PHONY: install demo serve test test-pg lint fmt migrations-check lock messages bench clean
 
 install: $(STAMP) node_modules/.installed-stamp
 
@@ -33,6 +33,12 @@ test: install
 # The same suite on PostgreSQL (the local server, trust authentication).
 test-pg: install
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/guazhi} $(BIN)/pytest $(PYTEST_ARGS)
+
+# Benchmarks on a throw-away SQLite database (var/bench); figures go to docs/benchmarks.md.
+# `make bench DATABASE_URL=postgres://…` measures on PostgreSQL.
+bench: install
+	rm -rf var/bench
+	GUAZHI_VAR_DIR=var/bench $(BIN)/guazhi bench $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
