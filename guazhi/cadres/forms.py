@@ -289,6 +289,14 @@ class CadreFilter(django_filters.FilterSet):
         if units is not None:
             self.filters["unit"].queryset = units
 
+    @property
+    def qs(self):
+        # Without a chosen order the list follows the first choice shown (单位).
+        qs = super().qs
+        if not (self.data or {}).get("sort"):
+            qs = qs.order_by(*SORT_FIELDS["unit"])
+        return qs
+
     def search(self, queryset, name, value):
         value = normalise.clean_text(value)
         if value.isascii():
