@@ -178,7 +178,7 @@ class CadreFormTests(BaseTestCase):
 
     def test_it_refuses_a_bad_resume_line_naming_it(self):
         self.login(self.bob)
-        response = self.post(resume_text="2010.07--  科员\n去年 调到商务局")
+        response = self.post(resume_text="2010.07--2012.01  科员\n2012.13--  商务局科员")
         self.assertContains(response, "简历第 2 行")
 
     def test_it_refuses_a_duplicate_id_number(self):
