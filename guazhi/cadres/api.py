@@ -4,7 +4,7 @@ and the roster/.lrmx import (dry run by default)."""
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -18,6 +18,13 @@ from .models import Cadre, ExpertiseTag, Rank
 from .services import SCALAR_FIELDS, CadreData, CadreError, cadre_save
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "example": "1985.03",
+        "description": "年月，写作 1985.03（也接受 1985年3月、198503 等）",
+    }
+)
 class YearMonth(serializers.Field):
     """A year-month written as 1985.03 (also accepts the other forms rosters use)."""
 
