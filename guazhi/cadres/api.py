@@ -288,8 +288,11 @@ class CadreViewSet(
         if params.validated_data["dry_run"]:
             return Response(body)
         try:
-            summary = importing.apply(
-                report, by=request.user, valid_only=params.validated_data["valid_only"]
+            summary = importing.apply_file(
+                report,
+                upload.name,
+                by=request.user,
+                valid_only=params.validated_data["valid_only"],
             )
         except importing.ImportRefused as exc:
             body["errors"] = [str(exc), *body["errors"]]

@@ -381,7 +381,9 @@ def import_check(request):
             messages.error(request, _("仅导入无误的行前，请勾选确认。"))
         else:
             try:
-                summary = importing.apply(report, by=request.user, valid_only=valid_only)
+                summary = importing.apply_file(
+                    report, info["filename"], by=request.user, valid_only=valid_only
+                )
             except importing.ImportRefused as exc:
                 messages.error(request, str(exc))
             else:

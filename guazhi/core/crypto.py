@@ -49,7 +49,9 @@ def decrypt(token: str) -> str:
     try:
         return _fernet().decrypt(token.encode()).decode()
     except InvalidToken as exc:
-        raise ImproperlyConfigured("无法解密个人信息字段：密钥不匹配（检查 FIELD_ENCRYPTION_KEYS）") from exc
+        raise ImproperlyConfigured(
+            "无法解密个人信息字段：密钥不匹配（检查 FIELD_ENCRYPTION_KEYS）"
+        ) from exc
 
 
 def rotate(token: str) -> str:

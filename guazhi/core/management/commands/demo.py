@@ -24,9 +24,9 @@ class Command(BaseCommand):
         from django.apps import apps
 
         for app in apps.get_app_configs():
-            if app.name.startswith("guazhi.") and app.label != "core":
-                if find_spec(f"{app.name}.demo"):
-                    import_module(f"{app.name}.demo").load()
+            is_module = app.name.startswith("guazhi.") and app.label != "core"
+            if is_module and find_spec(f"{app.name}.demo"):
+                import_module(f"{app.name}.demo").load()
         call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(self.style.SUCCESS("演示数据已载入。演示账号（每个角色一个）："))
         self.stdout.write(f"  {'角色':<12}{'用户名':<12}{'密码':<14}说明")
