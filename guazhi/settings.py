@@ -268,7 +268,13 @@ STATICFILES_FINDERS = [
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # Production serves hashed, compressed files collected by `guazhi collectstatic`;
+    # development serves straight from the finders (no collect step needed).
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
 }
 WHITENOISE_MANIFEST_STRICT = False
 WHITENOISE_USE_FINDERS = not PRODUCTION

@@ -231,7 +231,9 @@ SORT_FIELDS = {
     "name": ["name_initials", "pk"],
     "-birth": ["-birth", "pk"],
     "birth": ["birth", "pk"],
-    "unit": ["unit__path", "name_initials", "pk"],
+    # unit_id, not unit__path: units are created parent first, so the order is nearly the
+    # tree's, and it is served by an index (sorting on the joined path costs ~60 ms at 20k).
+    "unit": ["unit_id", "name_initials", "pk"],
     "-rank": ["-rank__order", "name_initials", "pk"],
     "-updated_at": ["-updated_at", "pk"],
 }

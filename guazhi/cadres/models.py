@@ -158,7 +158,8 @@ class Cadre(models.Model):
             ("manage_pool", _("可以管理年轻干部储备库")),
         ]
         indexes = [
-            models.Index(fields=["unit", "name"], name="cadre_unit_name_idx"),
+            # The list's default order (by unit, then pinyin) straight from the index.
+            models.Index(fields=["unit", "name_initials", "id"], name="cadre_unit_initials_idx"),
             models.Index(fields=["gender", "birth"], name="cadre_gender_birth_idx"),
         ]
 
