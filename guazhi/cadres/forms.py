@@ -220,10 +220,10 @@ class ImportUploadForm(BootstrapMixin, forms.Form):
 
 AGE_COHORTS = [(str(d), f"{d % 100:02d}后") for d in (1960, 1970, 1980, 1990, 2000)]
 SORTS = [
+    ("unit", _("单位")),
     ("name", _("姓名")),
     ("-birth", _("年龄（小→大）")),
     ("birth", _("年龄（大→小）")),
-    ("unit", _("单位")),
     ("-rank", _("职级（高→低）")),
     ("-updated_at", _("最近更新")),
 ]

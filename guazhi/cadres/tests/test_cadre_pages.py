@@ -301,3 +301,16 @@ class PoolTests(BaseTestCase):
         )
         self.assertEqual(response.status_code, 403)
         self.assertFalse(PoolMembership.objects.exists())
+
+
+class DefaultOrderTests(BaseTestCase):
+    def test_the_sort_box_shows_the_order_the_list_is_in(self):
+        make_cadre(self.heping_fgj, "王晓明")
+        self.login(self.alice)
+        response = self.client.get("/cadres/")
+        # With nothing chosen a browser shows the first option: it must be the list's order.
+        self.assertRegex(
+            response.content.decode(), r'<select name="sort"[^>]*>\s*<option value="unit">'
+        )
+        names = [c.name for c in response.context["page"]]
+        self.assertEqual(names, ["王晓明"])
