@@ -10,10 +10,10 @@ PYTEST_ARGS ?=
 
 install: $(STAMP) node_modules/.installed-stamp
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements-lock.txt pyproject.toml
 	@command -v $(PY) >/dev/null || { echo "需要 Python 3.11（找不到 $(PY)）"; exit 1; }
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements-lock.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
@@ -54,7 +54,7 @@ migrations-check: install
 # Regenerate the lock file after changing pyproject.toml dependencies.
 lock:
 	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --extra dev --strip-extras \
-		-o requirements.lock pyproject.toml
+		-o requirements-lock.txt pyproject.toml
 
 # Refresh the English catalogue after adding strings (msgids are the Chinese texts).
 messages: install
