@@ -314,3 +314,27 @@ class DefaultOrderTests(BaseTestCase):
         )
         names = [c.name for c in response.context["page"]]
         self.assertEqual(names, ["王晓明"])
+
+
+class LrmxDownloadTests(BaseTestCase):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.wang = make_cadre(cls.heping_fgj, "王晓明")
+
+    def test_officer_downloads_the_form_and_it_is_audited(self):
+        self.login(self.bob)
+        response = self.client.get(f"/cadres/{self.wang.pk}/lrmx/")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn(self.wang.id_number, response.content.decode())
+        self.assertTrue(
+            AuditEntry.objects.filter(action="export", object_id=str(self.wang.pk)).exists()
+        )
+
+    def test_sending_unit_without_reveal_permission_may_not_download_it(self):
+        self.login(self.carol)
+        self.assertEqual(self.client.get(f"/cadres/{self.wang.pk}/lrmx/").status_code, 403)
+
+    def test_officer_of_another_district_gets_404(self):
+        self.login(self.eve)
+        self.assertEqual(self.client.get(f"/cadres/{self.wang.pk}/lrmx/").status_code, 404)
