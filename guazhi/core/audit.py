@@ -93,7 +93,7 @@ def label_of(model) -> str:
     return f"{model._meta.app_label}.{model._meta.model_name}"
 
 
-def record(
+def _build_entry(
     action: str,
     *,
     obj: models.Model | None = None,
@@ -104,8 +104,9 @@ def record(
     message: str = "",
     actor=None,
     request=None,
+    jsonable=None,
 ) -> AuditEntry:
-    """Append one entry to the chain (inside the caller's transaction, if any)."""
+    """The unsaved, unchained entry that `record()` and `record_many()` both append."""
     request = request or _request.get()
     if actor is None and request is not None:
         user = getattr(request, "user", None)
@@ -116,7 +117,8 @@ def record(
         object_id = object_id or str(obj.pk)
         object_repr = object_repr or str(obj)
     username = actor.get_username() if actor is not None else (_actor_label.get() or "system")
-    entry = AuditEntry(
+    agent = request.META.get("HTTP_USER_AGENT", "") if request is not None else ""
+    return AuditEntry(
         at=timezone.now(),
         actor_id=actor.pk if actor is not None else None,
         actor_username=username[:150],
@@ -124,11 +126,17 @@ def record(
         object_type=object_type[:60],
         object_id=str(object_id)[:64],
         object_repr=object_repr[:200],
-        changes=_jsonable(changes or {}),
+        changes=(jsonable or _jsonable)(changes or {}),
         message=message[:300],
         ip=client_ip(request) if request is not None else None,
-        user_agent=(request.META.get("HTTP_USER_AGENT", "") if request is not None else "")[:200],
+        user_agent=agent[:200],
     )
+
+
+def record(action: str, **kwargs) -> AuditEntry:
+    """Append one entry to the chain (inside the caller's transaction, if any). Keyword
+    arguments: obj, object_type, object_id, object_repr, changes, message, actor, request."""
+    entry = _build_entry(action, **kwargs)
     with transaction.atomic():
         head = AuditHead.objects.select_for_update().filter(pk=1).first()
         if head is None:
@@ -164,45 +172,7 @@ def record_many(entries: Iterable[dict[str, Any]], *, batch_size: int = 500) -> 
             return [v if type(v) in plain_types else plain(v) for v in value]
         return _jsonable(value)
 
-    built: list[AuditEntry] = []
-    for item in entries:
-        item = dict(item)
-        action = item.pop("action")
-        obj = item.pop("obj", None)
-        object_type = item.pop("object_type", "")
-        object_id = item.pop("object_id", "")
-        object_repr = item.pop("object_repr", "")
-        changes = item.pop("changes", None)
-        message = item.pop("message", "")
-        actor = item.pop("actor", None)
-        request = item.pop("request", None) or _request.get()
-        if item:
-            raise TypeError(f"record_many: unknown arguments {sorted(item)}")
-        if actor is None and request is not None:
-            user = getattr(request, "user", None)
-            if user is not None and user.is_authenticated:
-                actor = user
-        if obj is not None:
-            object_type = object_type or label_of(obj)
-            object_id = object_id or str(obj.pk)
-            object_repr = object_repr or str(obj)
-        username = actor.get_username() if actor is not None else (_actor_label.get() or "system")
-        agent = request.META.get("HTTP_USER_AGENT", "") if request is not None else ""
-        built.append(
-            AuditEntry(
-                at=timezone.now(),
-                actor_id=actor.pk if actor is not None else None,
-                actor_username=username[:150],
-                action=action,
-                object_type=object_type[:60],
-                object_id=str(object_id)[:64],
-                object_repr=object_repr[:200],
-                changes=plain(changes or {}),
-                message=message[:300],
-                ip=client_ip(request) if request is not None else None,
-                user_agent=agent[:200],
-            )
-        )
+    built = [_build_entry(**item, jsonable=plain) for item in entries]
     if not built:
         return built
     connection = connections[router.db_for_write(AuditEntry)]

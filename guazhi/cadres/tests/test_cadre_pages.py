@@ -338,3 +338,25 @@ class LrmxDownloadTests(BaseTestCase):
     def test_officer_of_another_district_gets_404(self):
         self.login(self.eve)
         self.assertEqual(self.client.get(f"/cadres/{self.wang.pk}/lrmx/").status_code, 404)
+
+
+class TagVocabularyTests(BaseTestCase):
+    def test_officer_adds_a_tag(self):
+        self.login(self.bob)
+        self.client.post(
+            "/cadres/tags/", {"name": "招商引资", "category": "经济", "is_active": "on"}
+        )
+        self.assertTrue(ExpertiseTag.objects.filter(name="招商引资").exists())
+
+    def test_a_duplicate_tag_is_refused_with_a_message(self):
+        ExpertiseTag.objects.create(name="招商引资")
+        self.login(self.bob)
+        response = self.client.post("/cadres/tags/", {"name": "招商引资", "is_active": "on"})
+        self.assertContains(response, "已存在")
+        self.assertEqual(ExpertiseTag.objects.filter(name="招商引资").count(), 1)
+
+    def test_sending_unit_cannot_manage_the_vocabulary(self):
+        self.login(self.carol)
+        self.assertEqual(self.client.get("/cadres/tags/").status_code, 403)
+        self.client.post("/cadres/tags/", {"name": "金融", "is_active": "on"})
+        self.assertFalse(ExpertiseTag.objects.filter(name="金融").exists())

@@ -214,3 +214,43 @@ class SeparationTests(BaseTestCase):
         )
         self.assertIn(response.status_code, (401, 403))
         self.assertIn("双因素", response.json()["detail"])
+
+
+class PlatformRecordPermissionTests(BaseTestCase):
+    """Org units and accounts are the system administrator's; others are refused."""
+
+    def test_only_the_system_administrator_creates_units(self):
+        self.login(self.alice)
+        self.assertEqual(self.client.get("/units/new/").status_code, 403)
+        self.login(self.sam)
+        self.assertEqual(self.client.get("/units/new/").status_code, 200)
+
+    def test_business_officer_cannot_edit_a_unit_it_can_see(self):
+        self.login(self.bob)
+        self.assertEqual(self.client.get(f"/units/{self.heping_fgj.pk}/edit/").status_code, 403)
+
+    def test_unit_cannot_be_moved_under_its_own_child(self):
+        self.login(self.sam)
+        response = self.client.post(
+            f"/units/{self.heping.pk}/edit/",
+            {
+                "name": self.heping.name,
+                "code": self.heping.code,
+                "kind": "org_dept",
+                "parent": self.heping_fgj.pk,
+                "sort_order": 0,
+                "is_active": "on",
+            },
+        )
+        self.assertEqual(response.status_code, 200)
+        self.heping.refresh_from_db()
+        self.assertEqual(self.heping.parent_id, self.city.pk)
+
+    def test_security_administrator_cannot_edit_accounts(self):
+        self.login(self.sid)
+        self.assertEqual(self.client.get(f"/users/{self.bob.pk}/edit/").status_code, 403)
+
+    def test_system_administrator_cannot_manage_roles(self):
+        self.login(self.sam)
+        self.assertEqual(self.client.get("/roles/").status_code, 403)
+        self.assertEqual(self.client.get("/roles/new/").status_code, 403)
