@@ -113,6 +113,8 @@ INSTALLED_APPS = [
     "csp",
     "guazhi.core",
     "guazhi.cadres",
+    "guazhi.programmes",
+    "guazhi.selection",
 ]
 
 MIDDLEWARE = [

@@ -6,6 +6,8 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/v1/", include("guazhi.api_urls")),
     path("cadres/", include("guazhi.cadres.urls")),
+    path("programmes/", include("guazhi.programmes.urls")),
+    path("selection/", include("guazhi.selection.urls")),
     path("", include("guazhi.core.urls")),
 ]
 

@@ -25,6 +25,7 @@ from guazhi.core.views import paginate
 from . import access, importing, services
 from .forms import CadreFilter, CadreForm, ImportUploadForm, PoolJoinForm, PoolLeaveForm, TagForm
 from .models import Cadre, ExpertiseTag, PoolMembership
+from .sections import render_sections
 
 
 def _filtered(request):
@@ -113,6 +114,7 @@ def cadre_detail(request, pk):
             "can_reveal": access.can(user, "cadres.reveal_cadre_personal", cadre),
             "can_pool": access.can(user, "cadres.manage_pool", cadre),
             "can_export": user.has_perm("cadres.export_cadres"),
+            "sections": render_sections(request, cadre),
         },
     )
 

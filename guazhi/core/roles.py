@@ -69,13 +69,47 @@ CADRE_OFFICER = [
     "cadres.add_expertisetag",
     "cadres.change_expertisetag",
 ]
+# Seeing programmes, batches, posts and placements (each scoped in programmes/access.py).
+PROGRAMME_READER = [
+    "programmes.view_programme",
+    "programmes.view_batch",
+    "programmes.view_post",
+    "programmes.view_placement",
+]
+PROGRAMME_MANAGER = [
+    *PROGRAMME_READER,
+    "programmes.add_programme",
+    "programmes.change_programme",
+    "programmes.add_batch",
+    "programmes.change_batch",
+    "programmes.add_post",
+    "programmes.change_post",
+    "programmes.delete_post",
+    "programmes.change_placement",
+    "programmes.approve_placement_change",
+    "selection.view_nomination",
+    "selection.add_nomination",
+    "selection.review_nomination",
+    "selection.match_batch",
+]
 BUSINESS_GRANTS: dict[str, list[str]] = {
-    "org_officer": ["core.view_orgunit", "core.view_user", "core.reveal_personal", *CADRE_OFFICER],
+    "org_officer": [
+        "core.view_orgunit",
+        "core.view_user",
+        "core.reveal_personal",
+        *CADRE_OFFICER,
+        *PROGRAMME_MANAGER,
+    ],
     "district_officer": [
         "core.view_orgunit",
         "core.view_user",
         "core.reveal_personal",
         *CADRE_OFFICER,
+        *PROGRAMME_READER,
+        "programmes.change_placement",
+        "selection.view_nomination",
+        "selection.add_nomination",
+        "selection.review_nomination",
     ],
     "sending_unit": [
         "core.view_orgunit",
@@ -85,11 +119,32 @@ BUSINESS_GRANTS: dict[str, list[str]] = {
         "cadres.change_cadre",
         "cadres.import_cadres",
         "cadres.export_cadres",
+        *PROGRAMME_READER,
+        "selection.view_nomination",
+        "selection.add_nomination",
     ],
-    "host_unit": ["core.view_orgunit"],
+    "host_unit": [
+        "core.view_orgunit",
+        "cadres.view_cadre",
+        *PROGRAMME_READER,
+        "programmes.view_hosted_cadres",
+    ],
     "team_leader": ["core.view_orgunit", "core.view_user"],
-    "cadre": ["core.view_orgunit", "core.view_user", "cadres.view_cadre"],
-    "leader": ["core.view_orgunit", "cadres.view_cadre"],
+    "cadre": [
+        "core.view_orgunit",
+        "core.view_user",
+        "cadres.view_cadre",
+        "programmes.view_programme",
+        "programmes.view_batch",
+        "programmes.view_placement",
+        "selection.view_nomination",
+    ],
+    "leader": [
+        "core.view_orgunit",
+        "cadres.view_cadre",
+        *PROGRAMME_READER,
+        "selection.view_nomination",
+    ],
 }
 
 # Permissions that only administrator roles may ever hold.

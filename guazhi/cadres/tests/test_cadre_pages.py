@@ -47,9 +47,13 @@ class CadreScopeTests(BaseTestCase):
         self.assertIn("王晓明", page)
         self.assertNotIn("李浑南", page)
 
-    def test_host_unit_has_no_cadre_list(self):
+    def test_host_unit_sees_no_cadre_until_one_is_placed_with_it(self):
+        # Placements widen the host unit's view: guazhi/programmes/tests/test_placements.py.
         self.login(self.hank)
-        self.assertEqual(self.client.get("/cadres/").status_code, 403)
+        page = self.client.get("/cadres/").content.decode()
+        self.assertNotIn("王晓明", page)
+        self.assertNotIn("李浑南", page)
+        self.assertEqual(self.client.get(f"/cadres/{self.wang.pk}/").status_code, 404)
 
     def test_administrators_do_not_read_cadres(self):
         for admin in (self.sam, self.sid, self.aud):
