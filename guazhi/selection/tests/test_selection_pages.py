@@ -1,0 +1,161 @@
+"""Selection pages: the nomination list and profile obey the data scope; decisions through the
+page; the matching page for the city officer only, with explanations, the comparison of a
+manual choice with the optimum, pins and exclusions, and confirmation."""
+
+from __future__ import annotations
+
+from ..models import Nomination, PairRule
+from .helpers import SelectionTestCase
+
+
+class NominationPageTests(SelectionTestCase):
+    def setUp(self):
+        self.wang_n = self.nominate()
+        self.li_n = self.nominate(self.li, by=self.eve)
+
+    def test_a_district_officer_lists_only_his_district(self):
+        self.login(self.bob)
+        page = self.client.get("/selection/").content.decode()
+        self.assertIn("王晓明", page)
+        self.assertNotIn("李浑南", page)
+
+    def test_the_city_officer_lists_all(self):
+        self.login(self.alice)
+        page = self.client.get("/selection/").content.decode()
+        self.assertIn("王晓明", page)
+        self.assertIn("李浑南", page)
+
+    def test_another_district_gets_404_for_the_nomination(self):
+        self.login(self.eve)
+        self.assertEqual(self.client.get(f"/selection/{self.wang_n.pk}/").status_code, 404)
+        self.assertEqual(self.client.get(f"/selection/{self.li_n.pk}/").status_code, 200)
+
+    def test_the_host_unit_and_administrators_see_no_nominations(self):
+        for user in (self.hank, self.sam):
+            self.login(user)
+            self.assertEqual(self.client.get("/selection/").status_code, 403, user.username)
+            self.assertEqual(self.client.get(f"/selection/{self.wang_n.pk}/").status_code, 404)
+
+    def test_the_reviewer_sees_the_decision_form_and_decides_through_the_page(self):
+        self.login(self.bob)
+        page = self.client.get(f"/selection/{self.wang_n.pk}/").content.decode()
+        self.assertIn("提交审核意见", page)
+        response = self.client.post(
+            f"/selection/{self.wang_n.pk}/decide/", {"approve": "1", "opinion": "同意推荐"}
+        )
+        self.assertEqual(response.status_code, 302)
+        self.wang_n.refresh_from_db()
+        self.assertEqual(self.wang_n.level, self.levels[1])
+
+    def test_a_rejection_without_reason_is_refused_in_chinese_and_changes_nothing(self):
+        self.login(self.bob)
+        response = self.client.post(
+            f"/selection/{self.wang_n.pk}/decide/", {"approve": "0", "opinion": ""}, follow=True
+        )
+        self.assertContains(response, "不通过时须填写理由")
+        self.wang_n.refresh_from_db()
+        self.assertEqual(self.wang_n.status, Nomination.Status.PENDING)
+
+    def test_a_sending_unit_sees_no_decision_form_and_its_post_is_refused(self):
+        self.login(self.carol)
+        page = self.client.get(f"/selection/{self.wang_n.pk}/").content.decode()
+        self.assertNotIn("提交审核意见", page)
+        self.client.post(f"/selection/{self.wang_n.pk}/decide/", {"approve": "1"})
+        self.wang_n.refresh_from_db()
+        self.assertEqual(self.wang_n.level, self.levels[0])
+
+    def test_nominating_through_the_page(self):
+        self.wang_n.status = Nomination.Status.WITHDRAWN
+        self.wang_n.save()
+        self.login(self.carol)
+        response = self.client.post(
+            "/selection/new/",
+            {"batch": self.batch.pk, "cadre": self.wang.pk, "reason": "熟悉园区招商"},
+        )
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(self.batch.nominations.active().filter(cadre=self.wang).count(), 1)
+
+    def test_the_nominate_form_offers_only_cadres_in_scope(self):
+        self.login(self.carol)
+        page = self.client.get(f"/selection/new/?batch={self.batch.pk}").content.decode()
+        self.assertNotIn("李浑南", page)
+
+
+class MatchPageTests(SelectionTestCase):
+    def setUp(self):
+        self.wang_n = self.pass_level(self.nominate(), self.bob)
+        self.li_n = self.pass_level(self.nominate(self.li, by=self.eve), self.eve)
+        self.url = f"/selection/batches/{self.batch.pk}/match/"
+
+    def test_only_the_city_officer_may_match(self):
+        for user in (self.bob, self.carol, self.hank):
+            self.login(user)
+            self.assertIn(self.client.get(self.url).status_code, (403, 404), user.username)
+        self.login(self.alice)
+        self.assertEqual(self.client.get(self.url).status_code, 200)
+
+    def test_the_proposal_explains_each_pair(self):
+        self.login(self.alice)
+        page = self.client.get(self.url).content.decode()
+        # 王晓明 has the mandatory 招商引资 and goes to the investment post; 李浑南 to tech.
+        self.assertIn("专长：招商引资", page)
+        self.assertIn("已证明最优", page)
+        self.assertIn("王晓明", page)
+        self.assertIn("李浑南", page)
+
+    def test_a_manual_choice_is_compared_with_the_optimum(self):
+        self.login(self.alice)
+        response = self.client.post(
+            self.url,
+            {
+                "action": "compare",
+                f"seat-{self.post_invest.pk}-0": "",
+                f"seat-{self.post_tech.pk}-0": str(self.wang_n.pk),
+            },
+        )
+        page = response.content.decode()
+        self.assertIn("您的方案", page)
+        self.assertIn("最优方案", page)
+
+    def test_an_ineligible_manual_choice_is_refused(self):
+        self.login(self.alice)
+        response = self.client.post(
+            self.url,
+            {"action": "confirm", f"seat-{self.post_invest.pk}-0": str(self.li_n.pk)},
+            follow=True,
+        )
+        self.assertContains(response, "未保存")
+        self.assertFalse(Nomination.objects.filter(post__isnull=False).exists())
+
+    def test_confirming_the_proposal_assigns_posts(self):
+        self.login(self.alice)
+        self.client.post(self.url, {"action": "confirm_proposal", "opinion": "择优确定"})
+        self.wang_n.refresh_from_db()
+        self.li_n.refresh_from_db()
+        self.assertEqual(self.wang_n.post, self.post_invest)
+        self.assertEqual(self.li_n.post, self.post_tech)
+        self.assertIsNotNone(self.wang_n.fit_score)
+
+    def test_a_forbidden_pair_is_left_out_on_the_rerun(self):
+        self.login(self.alice)
+        self.client.post(f"{self.url}rule/", {"pair": f"{self.li_n.pk}-{self.post_tech.pk}-forbid"})
+        self.assertTrue(PairRule.objects.filter(kind="forbid", nomination=self.li_n).exists())
+        self.client.post(self.url, {"action": "confirm_proposal"})
+        self.li_n.refresh_from_db()
+        self.assertIsNone(self.li_n.post)
+
+    def test_the_district_officer_cannot_set_rules(self):
+        self.login(self.bob)
+        self.client.post(f"{self.url}rule/", {"pair": f"{self.li_n.pk}-{self.post_tech.pk}-pin"})
+        self.assertFalse(PairRule.objects.exists())
+
+    def test_bulk_decision_passes_those_with_posts_and_declines_the_rest(self):
+        self.login(self.alice)
+        self.client.post(f"{self.url}rule/", {"pair": f"{self.li_n.pk}-{self.post_tech.pk}-forbid"})
+        self.client.post(self.url, {"action": "confirm_proposal"})
+        self.client.post(f"{self.url}decide/", {"decline_unassigned": "1"})
+        self.wang_n.refresh_from_db()
+        self.li_n.refresh_from_db()
+        self.assertEqual(self.wang_n.level, self.levels[2])
+        self.assertEqual(self.li_n.status, Nomination.Status.REJECTED)
+        self.assertEqual(self.li_n.steps.last().opinion, "经综合比选，本批次未入选")
