@@ -65,8 +65,18 @@ class CadreFacts:
     cadre: Cadre
     tag_ids: set[int]
     experience: list[tuple[str, float]]  # (text, years)
-    rank_order: int | None
+    rank_order: int | None  # position in the rank list
     age: int
+
+
+def _rank_levels() -> dict[int, int]:
+    """Rank id → its position in the managed list, so distances count levels, not the
+    (possibly gapped) order numbers."""
+    from guazhi.cadres.models import Rank
+
+    return {
+        pk: i for i, pk in enumerate(Rank.objects.order_by("order").values_list("pk", flat=True))
+    }
 
 
 def _years(start: date, end: date | None, today: date) -> float:
@@ -89,6 +99,7 @@ def load_facts(cadres: list[Cadre], on: date) -> list[CadreFacts]:
         "cadre_id", "start", "end", "content"
     ):
         experience[cadre_id].append((content, _years(start, end, on)))
+    levels = _rank_levels()
     facts = []
     for c in cadres:
         entries = experience[c.pk]
@@ -101,7 +112,7 @@ def load_facts(cadres: list[Cadre], on: date) -> list[CadreFacts]:
                 cadre=c,
                 tag_ids=tags[c.pk],
                 experience=entries,
-                rank_order=c.rank.order if c.rank_id else None,
+                rank_order=levels.get(c.rank_id),
                 age=c.age_on(on),
             )
         )
@@ -123,6 +134,7 @@ def load_posts(batch: Batch) -> list[PostProfile]:
         .prefetch_related("requirements__tag")
         .order_by("pk")
     )
+    levels = _rank_levels()
     return [
         PostProfile(
             post=p,
@@ -130,8 +142,8 @@ def load_posts(batch: Batch) -> list[PostProfile]:
                 (r.tag_id, r.tag.name, r.weight, r.mandatory) for r in p.requirements.all()
             ],
             keywords=p.keywords,
-            rank_min=p.rank_min.order if p.rank_min_id else None,
-            rank_max=p.rank_max.order if p.rank_max_id else None,
+            rank_min=levels.get(p.rank_min_id),
+            rank_max=levels.get(p.rank_max_id),
         )
         for p in posts
     ]
