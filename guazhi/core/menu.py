@@ -1,5 +1,5 @@
 """The left menu: items appear for users holding the item's permission. Apps add their own
-items to MENU from their AppConfig.ready()."""
+items to MENU (and cards for the home page to HOME_CARDS) from their AppConfig.ready()."""
 
 from __future__ import annotations
 
@@ -31,6 +31,10 @@ MENU: list[MenuItem] = [
     ),
     MenuItem(_("个人设置"), "core:profile", "person-gear"),
 ]
+
+
+# Home page cards from other apps: functions (user) -> list of {"label", "value", "url"}.
+HOME_CARDS: list = []
 
 
 def menu_for(request) -> list[dict]:

@@ -238,6 +238,10 @@ def home(request):
                 "url": reverse("core:user_list") + "?locked=true",
             }
         )
+    from .menu import HOME_CARDS
+
+    for provider in HOME_CARDS:
+        cards.extend(provider(user))
     return render(request, "core/home.html", {"roles": roles, "cards": cards})
 
 

@@ -11,7 +11,7 @@ class ProgrammesConfig(AppConfig):
         from guazhi.cadres import access as cadre_access
         from guazhi.cadres.sections import PROFILE_SECTIONS
         from guazhi.core import audit
-        from guazhi.core.menu import MENU, MenuItem
+        from guazhi.core.menu import HOME_CARDS, MENU, MenuItem
 
         from . import access, models, views
 
@@ -26,6 +26,7 @@ class ProgrammesConfig(AppConfig):
             audit.track(model)
         # Host units see the cadres placed with them (SPEC §3).
         cadre_access.EXTRA_VISIBILITY.append(access.hosted_cadres_q)
+        HOME_CARDS.append(views.home_cards)
         PROFILE_SECTIONS.append(views.placements_section)
         at = next(i for i, item in enumerate(MENU) if item.url_name == "cadres:tags") + 1
         MENU.insert(

@@ -377,3 +377,16 @@ def placements_section(request, cadre):
         .select_related("batch__programme", "post", "host_unit")
     )
     return "programmes/_profile_placements.html", {"placements": placements, "cadre": cadre}
+
+
+def home_cards(user) -> list[dict]:
+    if scope_for(user, "programmes.view_placement").is_none:
+        return []
+    current = access.placements_for(user).filter(status__in=["on_post", "extended"]).count()
+    return [
+        {
+            "label": _("在岗挂职干部"),
+            "value": current,
+            "url": reverse("programmes:placements") + "?status=on_post",
+        }
+    ]

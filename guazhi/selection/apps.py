@@ -12,7 +12,7 @@ class SelectionConfig(AppConfig):
 
         from guazhi.cadres.sections import PROFILE_SECTIONS
         from guazhi.core import audit
-        from guazhi.core.menu import MENU, MenuItem
+        from guazhi.core.menu import HOME_CARDS, MENU, MenuItem
         from guazhi.programmes.models import Programme
 
         from . import models, views
@@ -24,6 +24,7 @@ class SelectionConfig(AppConfig):
             models.PairRule,
         ):
             audit.track(model)
+        HOME_CARDS.append(views.home_cards)
         PROFILE_SECTIONS.append(views.nominations_section)
         post_save.connect(
             _default_levels, sender=Programme, dispatch_uid="selection_default_levels"

@@ -372,3 +372,16 @@ def nominations_section(request, cadre):
         .select_related("batch__programme", "level", "post")
     )
     return "selection/_profile_nominations.html", {"nominations": nominations}
+
+
+def home_cards(user) -> list[dict]:
+    if scope_for(user, "selection.review_nomination").is_none:
+        return []
+    waiting = Nomination.objects.filter(services.review_queue_q(user)).count()
+    return [
+        {
+            "label": _("待我审核的推荐人选"),
+            "value": waiting,
+            "url": reverse("selection:list") + "?waiting=true",
+        }
+    ]

@@ -159,3 +159,19 @@ class MatchPageTests(SelectionTestCase):
         self.assertEqual(self.wang_n.level, self.levels[2])
         self.assertEqual(self.li_n.status, Nomination.Status.REJECTED)
         self.assertEqual(self.li_n.steps.last().opinion, "经综合比选，本批次未入选")
+
+
+class HomeCardTests(SelectionTestCase):
+    def test_the_home_page_counts_what_waits_for_the_reviewer_only(self):
+        self.nominate()
+        self.login(self.bob)
+        page = self.client.get("/").content.decode()
+        self.assertIn("待我审核的推荐人选", page)
+        self.assertIn('href="/selection/?waiting=true"', page)
+        self.assertEqual(
+            self.client.get("/selection/?waiting=true").content.decode().count("王晓明"), 1
+        )
+        self.login(self.eve)
+        self.assertNotIn("王晓明", self.client.get("/selection/?waiting=true").content.decode())
+        self.login(self.carol)
+        self.assertNotIn("待我审核的推荐人选", self.client.get("/").content.decode())
