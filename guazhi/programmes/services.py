@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from guazhi.cadres.models import Cadre
@@ -26,7 +27,10 @@ def refresh_cadre_status(cadre: Cadre) -> None:
     current = cadre.placements.current().order_by("-start").first()
     if current is not None:
         status = current.status
-    elif cadre.nominations.filter(status__in=("pending", "approved")).exists():
+    elif cadre.nominations.filter(
+        Q(status="pending") | Q(status="approved", placement__isnull=True)
+    ).exists():
+        # An approved nomination that already led to a placement is history, not 推荐中.
         status = Cadre.PlacementStatus.NOMINATED
     else:
         last = cadre.placements.order_by("-start").first()

@@ -261,3 +261,23 @@ class ProgrammeManagementTests(SelectionTestCase):
             list(programme.levels.values_list("name", flat=True)),
             ["区委组织部审核", "市委组织部综合比选", "市委审批", "报中组部备案"],
         )
+
+
+class CadreStatusTests(SelectionTestCase):
+    def test_a_finished_placement_shows_as_finished_not_nominated(self):
+        nomination = self.pass_level(self.nominate(), self.bob)
+        from guazhi.selection import services as selection_services
+
+        selection_services.assign_posts(
+            batch=self.batch, pairs=[(nomination.pk, self.post_invest.pk)], scores={}, by=self.alice
+        )
+        nomination = self.pass_level(nomination, self.alice)
+        nomination = self.pass_level(nomination, self.alice)
+        nomination = self.pass_level(
+            nomination, self.alice, document_number="文1号", document_date=date(2027, 1, 5)
+        )
+        services.placement_finish(
+            placement=nomination.placement, by=self.alice, end=date(2028, 3, 1)
+        )
+        self.wang.refresh_from_db()
+        self.assertEqual(self.wang.placement_status, "finished")
