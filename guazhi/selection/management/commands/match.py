@@ -17,7 +17,11 @@ class Command(BaseCommand):
     help = "为批次计算人岗匹配的最优方案（可选：确认写入）"
 
     def add_arguments(self, parser):
-        parser.add_argument("batch", type=int, help="批次编号（数据库 id，见批次页地址）")
+        parser.add_argument(
+            "batch", type=int, nargs="?", help="批次 id（见批次页地址 /programmes/batches/ID/）"
+        )
+        parser.add_argument("--number", type=int, help="按批次号选择，如 5 表示第5批")
+        parser.add_argument("--programme", help="选派项目名称（有多个项目时与 --number 一起用）")
         parser.add_argument("--json", action="store_true", dest="as_json", help="以 JSON 输出")
         parser.add_argument(
             "--confirm-as",
@@ -25,10 +29,10 @@ class Command(BaseCommand):
             help="以该用户身份确认方案并写入拟任岗位（需其有人岗匹配权限）",
         )
 
-    def handle(self, *args, batch, as_json=False, confirm_as=None, **options):
-        found = Batch.objects.select_related("programme").filter(pk=batch).first()
-        if found is None:
-            raise CommandError(f"没有 id 为 {batch} 的批次")
+    def handle(
+        self, *args, batch, number=None, programme=None, as_json=False, confirm_as=None, **options
+    ):
+        found = _find_batch(batch, number, programme)
         proposal = matching.propose(found)
         solution = proposal.solution
         if as_json:
@@ -84,6 +88,26 @@ class Command(BaseCommand):
                 w(f"    {mark} {item.label} {item.points:.1f}/{item.max_points:.1f} {item.detail}")
         if proposal.missing_tags:
             w("未覆盖的专长：" + "、".join(proposal.missing_tags))
+
+
+def _find_batch(pk: int | None, number: int | None, programme: str | None) -> Batch:
+    batches = Batch.objects.select_related("programme")
+    if pk is not None:
+        found = batches.filter(pk=pk).first()
+        if found is None:
+            raise CommandError(f"没有 id 为 {pk} 的批次")
+        return found
+    if number is None:
+        raise CommandError("请给出批次 id，或用 --number（和 --programme）指定批次")
+    matches = batches.filter(number=number)
+    if programme:
+        matches = matches.filter(programme__name=programme)
+    found = list(matches[:2])
+    if not found:
+        raise CommandError(f"没有第{number}批" + (f"（项目“{programme}”）" if programme else ""))
+    if len(found) > 1:
+        raise CommandError(f"有多个项目都有第{number}批，请用 --programme 指定项目名称")
+    return found[0]
 
 
 def _as_json(proposal) -> str:
