@@ -7,5 +7,7 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("guazhi.cadres.api_urls")),
+    path("", include("guazhi.programmes.api_urls")),
+    path("", include("guazhi.selection.api_urls")),
     path("", include("guazhi.core.api_urls")),
 ]

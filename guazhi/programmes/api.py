@@ -191,6 +191,12 @@ class BatchSerializer(serializers.ModelSerializer):
         return attrs
 
 
+class CompositionRowSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    count = serializers.IntegerField()
+    share = serializers.CharField(help_text="占比，如 25.0%")
+
+
 class BatchViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -231,11 +237,11 @@ class BatchViewSet(
                     "total": serializers.IntegerField(),
                     "young": serializers.IntegerField(),
                     "young_share": serializers.CharField(),
-                    "gender": serializers.ListField(child=serializers.DictField()),
-                    "cohorts": serializers.ListField(child=serializers.DictField()),
-                    "ranks": serializers.ListField(child=serializers.DictField()),
-                    "education": serializers.ListField(child=serializers.DictField()),
-                    "units": serializers.ListField(child=serializers.DictField()),
+                    "gender": CompositionRowSerializer(many=True),
+                    "cohorts": CompositionRowSerializer(many=True),
+                    "ranks": CompositionRowSerializer(many=True),
+                    "education": CompositionRowSerializer(many=True),
+                    "units": CompositionRowSerializer(many=True),
                 },
             )
         }

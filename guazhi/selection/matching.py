@@ -7,6 +7,7 @@ The page, `guazhi match` and the API all call `propose()` and, for a user's own 
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -189,5 +190,46 @@ def compare(proposal: Proposal, pairs: Sequence[tuple[int, int]]) -> Comparison:
         optimum=round(proposal.solution.total_fit, 1),
         filled=len(indexed),
         optimum_filled=proposal.solution.filled,
-        violations=violations + problems,
+        violations=violations + [_named(proposal, p) for p in problems],
     )
+
+
+def _named(proposal: Proposal, message: str) -> str:
+    """The engine speaks in indices (干部#3, 岗位#1, 派出单位#0); users need names."""
+    units = {}
+    for i, n in enumerate(proposal.candidates):
+        units[int(proposal.problem.unit[i])] = n.nominating_unit
+
+    def cadre(m):
+        i = int(m.group(1))
+        return proposal.candidates[i].cadre.name if i < len(proposal.candidates) else m.group(0)
+
+    def post(m):
+        j = int(m.group(1))
+        return f"“{proposal.posts[j]}”" if j < len(proposal.posts) else m.group(0)
+
+    def unit(m):
+        u = units.get(int(m.group(1)))
+        return (u.short_name or u.name) if u else m.group(0)
+
+    message = re.sub(r"干部#(\d+)", cadre, message)
+    message = re.sub(r"岗位#(\d+)", post, message)
+    return re.sub(r"派出单位#(\d+)", unit, message)
+
+
+def confirm(proposal: Proposal, pairs: Sequence[tuple[int, int]], *, by, opinion: str = ""):
+    """Write the chosen posts, refusing a choice that breaks eligibility or the batch policy.
+    The page, the API and `guazhi match` all confirm through here."""
+    comparison = compare(proposal, pairs)
+    if comparison.violations:
+        raise services.NominationError(
+            "方案不符合要求，未保存：" + "；".join(comparison.violations)
+        )
+    changed = services.assign_posts(
+        batch=proposal.batch,
+        pairs=pairs,
+        scores=proposal.scores_by_ids(),
+        by=by,
+        opinion=opinion,
+    )
+    return changed, comparison

@@ -203,39 +203,32 @@ def match(request, batch_pk):
     if request.method == "POST":
         pairs = _seat_pairs(request, proposal)
         action = request.POST.get("action")
-        if action == "compare":
-            comparison = matching.compare(proposal, pairs)
+        if action in {"compare", "confirm"}:
+            # Keep the user's own choice in the selects when the page comes back.
             seen: dict[int, int] = {}
             for nomination_id, post_id in pairs:
                 k = seen.get(post_id, 0)
                 seen[post_id] = k + 1
                 chosen[f"{post_id}-{k}"] = nomination_id
+        if action == "compare":
+            comparison = matching.compare(proposal, pairs)
         elif action in {"confirm", "confirm_proposal"}:
             if action == "confirm_proposal":
                 pairs = proposal.pairs
-            comparison = matching.compare(proposal, pairs)
-            if comparison.violations:
-                messages.error(
-                    request, _("方案不符合要求，未保存：") + "；".join(comparison.violations)
+            try:
+                changed, comparison = matching.confirm(
+                    proposal, pairs, by=request.user, opinion=request.POST.get("opinion", "")[:2000]
                 )
+            except services.NominationError as exc:
+                comparison = matching.compare(proposal, pairs)
+                messages.error(request, str(exc))
             else:
-                try:
-                    changed = services.assign_posts(
-                        batch=batch,
-                        pairs=pairs,
-                        scores=proposal.scores_by_ids(),
-                        by=request.user,
-                        opinion=request.POST.get("opinion", "")[:2000],
-                    )
-                except services.NominationError as exc:
-                    messages.error(request, str(exc))
-                else:
-                    messages.success(
-                        request,
-                        _("岗位已确定（%(n)s 条变动）。总匹配度 %(t)s，最优方案 %(o)s。")
-                        % {"n": len(changed), "t": comparison.total, "o": comparison.optimum},
-                    )
-                    return redirect("selection:match", batch_pk=batch.pk)
+                messages.success(
+                    request,
+                    _("岗位已确定（%(n)s 条变动）。总匹配度 %(t)s，最优方案 %(o)s。")
+                    % {"n": len(changed), "t": comparison.total, "o": comparison.optimum},
+                )
+                return redirect("selection:match", batch_pk=batch.pk)
     seat_rows = []
     counters: dict[int, int] = {}
     post_index = {p.pk: j for j, p in enumerate(proposal.posts)}

@@ -228,9 +228,7 @@ class PostTests(ProgrammeApiCase):
 
     def test_unused_post_can_be_deleted(self):
         post = Post.objects.create(batch=self.batch, title="科技局副局长", host_unit=self.chaoyang)
-        self.assertEqual(
-            self.api(self.bob, "delete", f"/api/v1/posts/{post.pk}/").status_code, 403
-        )
+        self.assertEqual(self.api(self.bob, "delete", f"/api/v1/posts/{post.pk}/").status_code, 403)
         response = self.api(self.alice, "delete", f"/api/v1/posts/{post.pk}/")
         self.assertEqual(response.status_code, 204)
         self.assertFalse(Post.objects.filter(pk=post.pk).exists())

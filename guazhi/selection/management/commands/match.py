@@ -54,13 +54,12 @@ class Command(BaseCommand):
             if solution.status == "infeasible":
                 raise CommandError("没有可行方案，未写入")
             with audit.acting_as(f"guazhi match ({confirm_as})"):
-                changed = services.assign_posts(
-                    batch=found,
-                    pairs=proposal.pairs,
-                    scores=proposal.scores_by_ids(),
-                    by=user,
-                    opinion="经人岗匹配（命令行）确定",
-                )
+                try:
+                    changed, _comparison = matching.confirm(
+                        proposal, proposal.pairs, by=user, opinion="经人岗匹配（命令行）确定"
+                    )
+                except services.NominationError as exc:
+                    raise CommandError(str(exc)) from exc
             self.stdout.write(f"已写入拟任岗位：{len(changed)} 条变动")
 
     def _print(self, proposal):
