@@ -279,7 +279,7 @@ def assign_posts(
     """Record the chosen post of each nomination (the confirmed assignment). Nominations at
     the matching stage that are not in `pairs` lose a post they had. Approved nominations
     without a placement get one now."""
-    candidates = {n.pk: n for n in match_candidates(batch).select_for_update()}
+    candidates = {n.pk: n for n in match_candidates(batch).select_for_update(of=("self",))}
     fixed = fixed_pairs(batch)
     posts = {p.pk: p for p in batch.posts.all()}
     chosen: dict[int, int] = {}
