@@ -162,9 +162,9 @@ def batch_detail(request, pk):
             "posts": posts,
             "seats": sum(p.capacity for p in posts),
             "composition": composition,
-            "placements": placements.select_related("cadre__unit", "post", "host_unit").order_by(
-                "cadre__name"
-            ),
+            "placements": placements.select_related(
+                "cadre__unit", "post__host_unit", "host_unit"
+            ).order_by("cadre__name"),
             "nomination_counts": counts,
             "nomination_total": sum(counts.values()),
             "can_change": _can_manage(user, "programmes.change_batch"),

@@ -250,7 +250,9 @@ def assignment_level(programme: Programme) -> ReviewLevel | None:
 def match_candidates(batch: Batch):
     """Nominations the matching works on: active ones that have passed every level before the
     level that decides posts (all active ones when no level decides posts)."""
-    qs = batch.nominations.active().select_related("cadre__unit", "cadre__rank", "level", "post")
+    qs = batch.nominations.active().select_related(
+        "cadre__unit", "cadre__rank", "level", "post", "nominating_unit"
+    )
     level = assignment_level(batch.programme)
     if level is None:
         return qs
