@@ -7,6 +7,7 @@ app_name = "selection"
 urlpatterns = [
     path("", views.nomination_list, name="list"),
     path("new/", views.nomination_create, name="create"),
+    path("approve/", views.nomination_bulk_approve, name="bulk_approve"),
     path("<int:pk>/", views.nomination_detail, name="detail"),
     path("<int:pk>/decide/", views.nomination_decide, name="decide"),
     path("<int:pk>/withdraw/", views.nomination_withdraw, name="withdraw"),

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Case, Value, When
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -35,11 +36,16 @@ def nomination_list(request):
         batches=programme_access.batches_for(request.user),
         waiting_q=services.review_queue_q(request.user),
     )
-    page = paginate(request, filterset.qs)
+    waiting_q = services.review_queue_q(request.user)
+    rows = filterset.qs.annotate(
+        waiting_for_me=Case(When(waiting_q, then=Value(True)), default=Value(False))
+    )
+    page = paginate(request, rows)
     context = {
         "filter": filterset,
         "page": page,
         "can_nominate": not scope_for(request.user, "selection.add_nomination").is_none,
+        "any_waiting": any(n.waiting_for_me for n in page),
     }
     if request.htmx:
         return render(request, "selection/nomination_list.html#results", context)
@@ -137,6 +143,55 @@ def nomination_decide(request, pk):
     else:
         messages.success(request, _("审核结果已记录。"))
     return redirect("selection:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def nomination_bulk_approve(request):
+    """Pass several nominations waiting for the user at their levels with one opinion (and
+    one filing document where the level needs it). All or nothing; each gets its own step."""
+    require(request.user, "selection.review_nomination")
+    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+    nominations = list(
+        access.nominations_for(request.user).filter(pk__in=ids).select_related("cadre", "level")
+    )
+    back = request.POST.get("next") or reverse("selection:list")
+    if not nominations or len(nominations) != len(set(ids)):
+        messages.error(
+            request,
+            _("请先勾选要审核通过的推荐人选。")
+            if not ids
+            else _("勾选的人选中有不在您范围内的，全部未办理。"),
+        )
+        return HttpResponseRedirect(back if back.startswith("/") else reverse("selection:list"))
+    from datetime import date as date_type
+
+    raw_date = request.POST.get("document_date", "")
+    try:
+        on = date_type.fromisoformat(raw_date) if raw_date else None
+    except ValueError:
+        on = None
+        messages.error(request, _("备案日期格式不正确，应为 2027-02-01 这样的日期"))
+        return HttpResponseRedirect(back if back.startswith("/") else reverse("selection:list"))
+    try:
+        with transaction.atomic():
+            for nomination in nominations:
+                try:
+                    services.decide(
+                        nomination=nomination,
+                        by=request.user,
+                        approve=True,
+                        opinion=request.POST.get("opinion", "")[:2000],
+                        document_number=request.POST.get("document_number", "")[:60],
+                        document_date=on,
+                    )
+                except services.NominationError as exc:
+                    raise services.NominationError(f"{nomination.cadre.name}：{exc}") from exc
+    except services.NominationError as exc:
+        messages.error(request, _("未保存（全部未办理）：") + str(exc))
+    else:
+        messages.success(request, _("已审核通过 %(n)s 人。") % {"n": len(nominations)})
+    return HttpResponseRedirect(back if back.startswith("/") else reverse("selection:list"))
 
 
 @login_required

@@ -4,6 +4,11 @@ manual choice with the optimum, pins and exclusions, and confirmation."""
 
 from __future__ import annotations
 
+from datetime import date
+
+from guazhi.cadres.tests.factories import make_cadre
+
+from .. import services
 from ..models import Nomination, PairRule
 from .helpers import SelectionTestCase
 
@@ -168,10 +173,66 @@ class HomeCardTests(SelectionTestCase):
         page = self.client.get("/").content.decode()
         self.assertIn("待我审核的推荐人选", page)
         self.assertIn('href="/selection/?waiting=true"', page)
-        self.assertEqual(
-            self.client.get("/selection/?waiting=true").content.decode().count("王晓明"), 1
-        )
+        waiting = self.client.get("/selection/?waiting=true").content.decode()
+        self.assertIn("王晓明", waiting)
+        self.assertIn("待我审核", waiting)
         self.login(self.eve)
         self.assertNotIn("王晓明", self.client.get("/selection/?waiting=true").content.decode())
         self.login(self.carol)
         self.assertNotIn("待我审核的推荐人选", self.client.get("/").content.decode())
+
+
+class BulkApproveTests(SelectionTestCase):
+    def setUp(self):
+        self.a = self.nominate()
+        self.b = self.nominate(make_cadre(self.heping_fgj, "赵二", birth=date(1990, 1, 1)))
+        self.c = self.nominate(self.li, by=self.eve)
+
+    def test_the_reviewer_passes_several_at_once_each_with_its_own_step(self):
+        self.login(self.bob)
+        page = self.client.get("/selection/").content.decode()
+        self.assertEqual(page.count('name="ids"'), 2)
+        self.client.post("/selection/approve/", {"ids": [self.a.pk, self.b.pk], "opinion": "同意"})
+        for n in (self.a, self.b):
+            n.refresh_from_db()
+            self.assertEqual(n.level, self.levels[1])
+            self.assertEqual(n.steps.last().user, self.bob)
+
+    def test_one_that_is_not_his_refuses_the_whole_bulk(self):
+        self.login(self.bob)
+        self.client.post("/selection/approve/", {"ids": [self.a.pk, self.c.pk]})
+        self.a.refresh_from_db()
+        self.assertEqual(self.a.level, self.levels[0])  # c is out of bob's scope: unchanged
+
+    def test_a_user_who_does_not_review_is_refused(self):
+        self.login(self.carol)
+        response = self.client.post("/selection/approve/", {"ids": [self.a.pk]})
+        self.assertEqual(response.status_code, 403)
+        self.a.refresh_from_db()
+        self.assertEqual(self.a.level, self.levels[0])
+
+    def test_the_filing_level_needs_the_document_for_everyone(self):
+        for n in (self.a, self.b):
+            self.pass_level(n, self.bob)
+        for n in (self.a, self.b):
+            n.refresh_from_db()
+        services.assign_posts(
+            batch=self.batch,
+            pairs=[(self.a.pk, self.post_invest.pk), (self.b.pk, self.post_tech.pk)],
+            scores={},
+            by=self.alice,
+        )
+        self.login(self.alice)
+        ids = {"ids": [self.a.pk, self.b.pk]}
+        self.client.post("/selection/approve/", ids)  # 综合比选
+        self.client.post("/selection/approve/", ids)  # 市委审批
+        response = self.client.post("/selection/approve/", ids, follow=True)
+        self.assertContains(response, "文号")
+        self.client.post(
+            "/selection/approve/",
+            {**ids, "document_number": "组厅字〔2027〕9号", "document_date": "2027-02-01"},
+        )
+        for n in (self.a, self.b):
+            n.refresh_from_db()
+            self.assertEqual(n.status, Nomination.Status.APPROVED)
+            self.assertIsNotNone(n.placement_id)
