@@ -29,17 +29,22 @@ def require_manager(user, perm: str) -> None:
         raise PermissionDenied
 
 
+def _get(user, records: QuerySet, pk, perm: str, view_perm: str):
+    """Missing or outside the view permission → 404; changing needs the manager's scope."""
+    record = records.filter(pk=pk).first()
+    if record is None:
+        raise Http404
+    if perm != view_perm:
+        require_manager(user, perm)
+    return record
+
+
 def programmes_for(user) -> QuerySet[Programme]:
     return _reference(user, "programmes.view_programme", Programme.objects.all())
 
 
 def access_programme(user, pk, perm: str = "programmes.view_programme") -> Programme:
-    programme = programmes_for(user).filter(pk=pk).first()
-    if programme is None:
-        raise Http404
-    if perm != "programmes.view_programme":
-        require_manager(user, perm)
-    return programme
+    return _get(user, programmes_for(user), pk, perm, "programmes.view_programme")
 
 
 def batches_for(user) -> QuerySet[Batch]:
@@ -47,12 +52,7 @@ def batches_for(user) -> QuerySet[Batch]:
 
 
 def access_batch(user, pk, perm: str = "programmes.view_batch") -> Batch:
-    batch = batches_for(user).filter(pk=pk).first()
-    if batch is None:
-        raise Http404
-    if perm != "programmes.view_batch":
-        require_manager(user, perm)
-    return batch
+    return _get(user, batches_for(user), pk, perm, "programmes.view_batch")
 
 
 def posts_for(user) -> QuerySet[Post]:
@@ -62,12 +62,7 @@ def posts_for(user) -> QuerySet[Post]:
 
 
 def access_post(user, pk, perm: str = "programmes.view_post") -> Post:
-    post = posts_for(user).filter(pk=pk).first()
-    if post is None:
-        raise Http404
-    if perm != "programmes.view_post":
-        require_manager(user, perm)
-    return post
+    return _get(user, posts_for(user), pk, perm, "programmes.view_post")
 
 
 def _placement_q(user, perm: str) -> Q | None:
