@@ -113,15 +113,22 @@ def nominate(*, batch: Batch, cadre: Cadre, reason: str, by: User) -> Nomination
 # --- reviewing -----------------------------------------------------------------------------
 
 
+def _reviewing_roles(user: User):
+    """The user's roles that themselves grant the review permission (a level's role counts
+    only if it does: the security administrator can take reviewing away from a role)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Role.objects.none()
+    return user.roles.filter(
+        permissions__codename="review_nomination", permissions__content_type__app_label="selection"
+    )
+
+
 def _level_scopes(user: User, level: ReviewLevel) -> list[Scope]:
     """The scopes in which `user` acts for `level`: those of his roles equal to the level's
-    role, provided he holds the review permission at all."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return []
-    if scope_for(user, "selection.review_nomination").is_none:
-        return []
+    role."""
     return [
-        Scope(role.scope, user, user.unit) for role in user.roles.all() if role.pk == level.role_id
+        Scope(role.scope, user, user.unit)
+        for role in _reviewing_roles(user).filter(pk=level.role_id)
     ]
 
 
@@ -136,10 +143,7 @@ def can_review(user: User, nomination: Nomination) -> bool:
 def review_queue_q(user: User) -> Q:
     """Nominations waiting for this user at their current level."""
     q = Q(pk__in=[])
-    if scope_for(user, "selection.review_nomination").is_none:
-        return q
-    role_ids = {r.pk: r for r in user.roles.all()}
-    for role in role_ids.values():
+    for role in _reviewing_roles(user):
         scope = Scope(role.scope, user, user.unit)
         unit_q = Q()
         if scope.kind == Role.Scope.SUBTREE:

@@ -68,6 +68,16 @@ class ReviewOrderTests(SelectionTestCase):
         with self.assertRaisesMessage(services.NominationError, "不能办理本级"):
             self.pass_level(nomination, self.bob)
 
+    def test_a_role_without_the_review_permission_cannot_act_at_its_level(self):
+        from django.contrib.auth.models import Permission
+
+        nomination = self.nominate()
+        district = Role.objects.get(code="district_officer")
+        district.permissions.remove(Permission.objects.get(codename="review_nomination"))
+        with self.assertRaisesMessage(services.NominationError, "不能办理本级"):
+            self.pass_level(nomination, self.bob)
+        self.assertFalse(Nomination.objects.filter(services.review_queue_q(self.bob)).exists())
+
     def test_a_sending_unit_cannot_review(self):
         with self.assertRaisesMessage(services.NominationError, "不能办理本级"):
             self.pass_level(self.nominate(), self.carol)
