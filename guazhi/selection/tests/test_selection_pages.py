@@ -236,3 +236,47 @@ class BulkApproveTests(SelectionTestCase):
             n.refresh_from_db()
             self.assertEqual(n.status, Nomination.Status.APPROVED)
             self.assertIsNotNone(n.placement_id)
+
+
+class LevelsPageTests(SelectionTestCase):
+    def formset(self, rows):
+        data = {
+            "level-TOTAL_FORMS": len(rows),
+            "level-INITIAL_FORMS": sum(1 for r in rows if r.get("id")),
+            "level-MIN_NUM_FORMS": 0,
+            "level-MAX_NUM_FORMS": 8,
+        }
+        for i, row in enumerate(rows):
+            for key, value in row.items():
+                data[f"level-{i}-{key}"] = value
+        return data
+
+    def test_the_city_officer_changes_the_levels_to_two(self):
+        from guazhi.core.models import Role
+
+        district = Role.objects.get(code="district_officer").pk
+        org = Role.objects.get(code="org_officer").pk
+        first, second, third, fourth = self.levels
+        rows = [
+            {"id": first.pk, "name": "区级审核", "role": district},
+            {
+                "id": second.pk,
+                "name": "市级审定",
+                "role": org,
+                "assigns_post": "on",
+                "needs_document": "on",
+            },
+            {"id": third.pk, "name": third.name, "role": org, "DELETE": "on"},
+            {"id": fourth.pk, "name": fourth.name, "role": org, "DELETE": "on"},
+        ]
+        url = f"/selection/programmes/{self.programme.pk}/levels/"
+        self.login(self.bob)
+        self.assertEqual(self.client.post(url, self.formset(rows)).status_code, 403)
+        self.assertEqual(self.programme.levels.count(), 4)
+        self.login(self.alice)
+        response = self.client.post(url, self.formset(rows))
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(
+            list(self.programme.levels.values_list("name", "assigns_post", "needs_document")),
+            [("区级审核", False, False), ("市级审定", True, True)],
+        )
