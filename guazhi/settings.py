@@ -115,6 +115,9 @@ INSTALLED_APPS = [
     "guazhi.cadres",
     "guazhi.programmes",
     "guazhi.selection",
+    "guazhi.teams",
+    "guazhi.records",
+    "guazhi.returns",
 ]
 
 MIDDLEWARE = [
@@ -281,6 +284,8 @@ STORAGES = {
 WHITENOISE_MANIFEST_STRICT = False
 WHITENOISE_USE_FINDERS = not PRODUCTION
 MEDIA_ROOT = VAR_DIR / "media"
+# Meeting attachments: never served as static files, only through a view that checks scope.
+ATTACHMENT_MAX_MB = env_int("GUAZHI_ATTACHMENT_MAX_MB", 10)
 
 # --- API --------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

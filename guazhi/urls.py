@@ -8,6 +8,9 @@ urlpatterns = [
     path("cadres/", include("guazhi.cadres.urls")),
     path("programmes/", include("guazhi.programmes.urls")),
     path("selection/", include("guazhi.selection.urls")),
+    path("teams/", include("guazhi.teams.urls")),
+    path("records/", include("guazhi.records.urls")),
+    path("returns/", include("guazhi.returns.urls")),
     path("", include("guazhi.core.urls")),
 ]
 

@@ -5,4 +5,6 @@ def shell(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"menu": []}
-    return {"menu": menu_for(request)}
+    from .notices import unread_count
+
+    return {"menu": menu_for(request), "unread_notices": unread_count(user)}

@@ -373,3 +373,28 @@ class AuditHead(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq}"
+
+
+class Notice(models.Model):
+    """Something due for a user (提醒), written by `guazhi remind` from each app's reminder
+    providers; a notice whose cause is gone is removed on the next run."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices"
+    )
+    key = models.CharField(max_length=120)
+    kind = models.CharField(_("类别"), max_length=40)
+    text = models.CharField(_("内容"), max_length=300)
+    url = models.CharField(max_length=200, blank=True)
+    due_on = models.DateField(_("截止日期"), null=True, blank=True)
+    created_at = models.DateTimeField(_("提醒时间"), auto_now_add=True)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("提醒")
+        verbose_name_plural = _("提醒")
+        ordering = ["read_at", "due_on", "-created_at"]
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="one_notice_per_key")]
+
+    def __str__(self) -> str:
+        return self.text

@@ -35,4 +35,6 @@ urlpatterns = [
     path("me/otp/disable/", views.otp_disable, name="otp_disable"),
     path("me/token/", views.token_regenerate, name="token_regenerate"),
     path("me/token/revoke/", views.token_revoke, name="token_revoke"),
+    path("notices/", views.notice_list, name="notices"),
+    path("notices/read/", views.notice_read, name="notice_read"),
 ]

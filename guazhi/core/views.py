@@ -665,3 +665,28 @@ def server_error(request):
 
 def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
+
+
+# --- notices -----------------------------------------------------------------------------------
+
+
+@login_required
+def notice_list(request):
+    from .models import Notice
+
+    notices = Notice.objects.filter(user=request.user)
+    page = paginate(request, notices)
+    return render(request, "core/notice_list.html", {"page": page})
+
+
+@login_required
+@require_POST
+def notice_read(request):
+    """Mark one notice (`pk`) or all of the user's notices as read; only his own."""
+    from .models import Notice
+
+    mine = Notice.objects.filter(user=request.user, read_at__isnull=True)
+    if request.POST.get("pk", "").isdigit():
+        mine = mine.filter(pk=int(request.POST["pk"]))
+    mine.update(read_at=timezone.now())
+    return redirect("core:notices")

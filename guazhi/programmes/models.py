@@ -8,7 +8,7 @@ from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -36,6 +36,19 @@ class Programme(models.Model):
         help_text=_("批次开始时年龄不超过此值的干部计为年轻干部（按地方细则设置）"),
     )
     is_active = models.BooleanField(_("进行中"), default=True)
+    checkin_days = models.PositiveSmallIntegerField(
+        _("结对交流间隔（天）"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=_("结对双方超过这么多天没有交流记录即提醒"),
+    )
+    follow_up_months = models.CharField(
+        _("返岗后跟踪评价（月）"),
+        max_length=40,
+        default="6,12",
+        validators=[RegexValidator(r"^\d{1,2}(,\d{1,2})*$", _("用逗号分隔的月数，如 6,12"))],
+        help_text=_("返岗后第几个月做跟踪评价，用逗号分隔，如 6,12"),
+    )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
@@ -45,6 +58,10 @@ class Programme(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def follow_up_schedule(self) -> list[int]:
+        return sorted({int(m) for m in self.follow_up_months.split(",") if m.strip()})
 
 
 class Batch(models.Model):

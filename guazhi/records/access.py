@@ -1,0 +1,86 @@
+"""The only way views and the API reach daily records (工作纪实).
+
+- A cadre sees and edits only his own records (`records.add_dailyrecord` with the "only self"
+  scope: the record's cadre is linked to his account).
+- The team leader and deputies see the records of their team's cadres and comment on them.
+- The sending side (sending unit, district and city organisation departments) sees its own
+  cadres' records through `records.view_dailyrecord` scoped on the cadre's home unit.
+- The host unit sees the records of the cadres placed with it (SPEC §3).
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from guazhi.core.access import scope_for
+from guazhi.core.models import Role
+from guazhi.teams.models import WorkTeam
+
+from .models import DailyRecord
+
+
+def _led_batches(user):
+    return WorkTeam.objects.filter(Q(leader=user) | Q(deputies=user)).values("batch_id")
+
+
+def records_for(user) -> QuerySet[DailyRecord]:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return DailyRecord.objects.none()
+    scope = scope_for(user, "records.view_dailyrecord")
+    if scope.kind == Role.Scope.ALL:
+        return DailyRecord.objects.all()
+    q = Q(pk__in=[])
+    if not scope.is_none:
+        q |= Q(cadre__user=user)
+        if scope.kind == Role.Scope.SUBTREE:
+            q |= Q(cadre__unit__path__startswith=scope.unit.path)
+        elif scope.kind == Role.Scope.UNIT:
+            q |= Q(cadre__unit=scope.unit)
+        q |= Q(placement__batch_id__in=_led_batches(user))
+    hosted = scope_for(user, "programmes.view_hosted_cadres")
+    if not hosted.is_none:
+        q |= Q(placement__host_unit__path__startswith=hosted.unit.path)
+    return DailyRecord.objects.filter(q)
+
+
+def access_record(user, pk) -> DailyRecord:
+    record = records_for(user).select_related("cadre", "placement").filter(pk=pk).first()
+    if record is None:
+        raise Http404
+    return record
+
+
+def can_edit(user, record: DailyRecord) -> bool:
+    """Only the cadre himself, and only until the leader has marked it as evidence."""
+    return (
+        record.cadre.user_id == user.pk
+        and not record.is_locked
+        and not scope_for(user, "records.add_dailyrecord").is_none
+    )
+
+
+def can_comment(user, record: DailyRecord) -> bool:
+    """The leader or a deputy of the cadre's team, or the "all" scope of the comment
+    permission; never on one's own record."""
+    if record.cadre.user_id == user.pk:
+        return False
+    scope = scope_for(user, "records.comment_dailyrecord")
+    if scope.is_none:
+        return False
+    if scope.kind == Role.Scope.ALL:
+        return True
+    return _led_batches(user).filter(batch_id=record.placement.batch_id).exists()
+
+
+def require_own_placement(user):
+    """The cadre's open placement, where new records go; refused for anyone else."""
+    from guazhi.programmes.models import Placement
+
+    if scope_for(user, "records.add_dailyrecord").is_none:
+        raise PermissionDenied
+    placement = Placement.objects.current().filter(cadre__user=user).select_related("cadre").first()
+    if placement is None:
+        raise PermissionDenied
+    return placement
