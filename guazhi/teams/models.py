@@ -195,6 +195,9 @@ class Attendance(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.cadre} {'出席' if self.present else '缺席'}"
+
 
 def _attachment_path(instance, filename: str) -> str:
     # Never the uploaded name on disk: a random name under the meeting's folder.
@@ -262,3 +265,6 @@ class CheckIn(models.Model):
         verbose_name = _("结对交流")
         verbose_name_plural = _("结对交流")
         ordering = ["-date", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.author}"

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('cadres', '0003_list_order_index'),
-        ('programmes', '0002_programme_checkin_days_programme_follow_up_months'),
+        ('programmes', '0002_checkin_and_follow_up_settings'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
