@@ -3,6 +3,7 @@
 guazhi demo            load the demo data and serve on http://127.0.0.1:8000
 guazhi serve           serve with gunicorn
 guazhi audit verify    check the audit log's hash chain
+guazhi remind          write today's reminders (run daily from cron or a timer)
 guazhi match BATCH     propose (and with --confirm-as USER, confirm) the person–post assignment
 guazhi check --deploy  Django's deployment checks
 guazhi <command>       any other management command (migrate, createsuperuser is absent)

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.core.management import BaseCommand, call_command
+from django.utils import timezone
 
 from guazhi.core import demo
 
@@ -27,6 +28,10 @@ class Command(BaseCommand):
             is_module = app.name.startswith("guazhi.") and app.label != "core"
             if is_module and find_spec(f"{app.name}.demo"):
                 import_module(f"{app.name}.demo").load()
+        # Today's reminders, so the demo's bells show what is due.
+        from guazhi.core import notices
+
+        notices.remind(timezone.localdate())
         call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(self.style.SUCCESS("演示数据已载入。演示账号（每个角色一个）："))
         self.stdout.write(f"  {'角色':<12}{'用户名':<12}{'密码':<14}说明")
