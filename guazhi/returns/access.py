@@ -7,7 +7,10 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from guazhi.cadres.models import Cadre
 from guazhi.core.access import scope_for
+from guazhi.core.models import Role
+from guazhi.programmes.models import Placement
 
 from .models import CareerEvent, FollowUp, ReturnRecord
 
@@ -52,3 +55,58 @@ def access_follow_up(user, pk, perm: str | None = None) -> FollowUp:
 
 def access_event(user, pk, perm: str | None = None) -> CareerEvent:
     return _get(events_for(user), pk, user, perm, events_for(user, perm) if perm else None)
+
+
+# --- placements and cadres seen from the return side ------------------------------------------
+
+ENDED_STATUSES = (Placement.Status.FINISHED, Placement.Status.ENDED_EARLY)
+
+
+def _home_scoped(user, perm: str, qs: QuerySet, unit_field: str, self_q: Q) -> QuerySet:
+    return scope_for(user, perm).filter(qs, unit_field=unit_field, self_q=self_q)
+
+
+def placements_for(user, perm: str = "returns.view_returnrecord") -> QuerySet[Placement]:
+    """Placements (open or ended) whose cadre's home unit is in the scope; a cadre his own.
+    The host unit's side does not count here: the return belongs to the sending side."""
+    return _home_scoped(
+        user,
+        perm,
+        Placement.objects.all(),
+        "cadre__unit",
+        Q(cadre__user_id=getattr(user, "pk", None)),
+    )
+
+
+def ended_placements_for(user, perm: str = "returns.view_returnrecord") -> QuerySet[Placement]:
+    return placements_for(user, perm).filter(status__in=ENDED_STATUSES)
+
+
+def access_placement(user, pk, perm: str | None = None) -> Placement:
+    qs = placements_for(user).select_related("cadre__unit", "batch__programme", "post", "host_unit")
+    return _get(qs, pk, user, perm, placements_for(user, perm) if perm else None)
+
+
+def cadres_for(user, perm: str = "returns.view_careerevent") -> QuerySet[Cadre]:
+    return _home_scoped(
+        user, perm, Cadre.objects.all(), "unit", Q(user_id=getattr(user, "pk", None))
+    )
+
+
+def access_cadre(user, pk, perm: str | None = None) -> Cadre:
+    qs = cadres_for(user).select_related("unit")
+    return _get(qs, pk, user, perm, cadres_for(user, perm) if perm else None)
+
+
+def scope_covers(scope, user, cadre: Cadre) -> bool:
+    """Whether a scope reaches this cadre: his home unit in it, or (only self) himself.
+    `cadre.unit` should be loaded (no query then)."""
+    if scope.is_none:
+        return False
+    if scope.kind == Role.Scope.SELF:
+        return cadre.user_id is not None and cadre.user_id == getattr(user, "pk", None)
+    return scope.covers_unit(cadre.unit)
+
+
+def covers(user, perm: str, cadre: Cadre) -> bool:
+    return scope_covers(scope_for(user, perm), user, cadre)
