@@ -107,3 +107,12 @@ def access_pairing(user, pk) -> Pairing:
 def can_check_in(user, pairing: Pairing) -> bool:
     """Either side of the pair writes check-ins (through his own cadre record)."""
     return pairing.status == Pairing.Status.ACTIVE and pairing.members.filter(user=user).exists()
+
+
+def led_teams(user) -> QuerySet[WorkTeam]:
+    """Teams the user leads himself (leader or deputy), whatever his scope."""
+    if user is None or not user.is_authenticated:
+        return WorkTeam.objects.none()
+    return WorkTeam.objects.filter(
+        pk__in=WorkTeam.objects.filter(Q(leader=user) | Q(deputies=user)).values("pk")
+    )

@@ -1,12 +1,25 @@
-"""What this app plugs into the platform (called from TeamsConfig.ready())."""
+"""What this app plugs into the platform (called from TeamsConfig.ready()): audit tracking,
+default rhythm rules for new programmes, reminder providers and the team leader's home card."""
 
 from __future__ import annotations
 
 
-def connect() -> None:
-    from guazhi.core import audit
+def _default_rhythm(sender, instance, created, raw=False, **kwargs):
+    """A new programme starts with models.DEFAULT_RHYTHM (editable at /teams/rhythm/<id>/)."""
+    if created and not raw:
+        from .services import ensure_default_rhythm
 
-    from . import models
+        ensure_default_rhythm(instance)
+
+
+def connect() -> None:
+    from django.db.models.signals import post_save
+
+    from guazhi.core import audit, notices
+    from guazhi.core.menu import HOME_CARDS
+    from guazhi.programmes.models import Programme
+
+    from . import models, services, views
 
     for model in (
         models.WorkTeam,
@@ -19,3 +32,9 @@ def connect() -> None:
         models.CheckIn,
     ):
         audit.track(model)
+    post_save.connect(_default_rhythm, sender=Programme, dispatch_uid="teams_default_rhythm")
+    for provider in (services.rhythm_dues, services.checkin_dues):
+        if provider not in notices.PROVIDERS:
+            notices.PROVIDERS.append(provider)
+    if views.home_cards not in HOME_CARDS:
+        HOME_CARDS.append(views.home_cards)
