@@ -84,3 +84,62 @@ def require_own_placement(user):
     if placement is None:
         raise PermissionDenied
     return placement
+
+
+def led_batches(user):
+    """Batch ids of the teams the user leads or deputises (a subquery)."""
+    return _led_batches(user)
+
+
+def leads_a_team(user) -> bool:
+    return bool(user and user.is_authenticated) and _led_batches(user).exists()
+
+
+def record_placements_for(user):
+    """Placements whose cadre's records the user may see: the rules of `records_for` read
+    from the placement's side, so pages can list the cadres who have written nothing yet."""
+    from guazhi.programmes.models import Placement
+
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Placement.objects.none()
+    scope = scope_for(user, "records.view_dailyrecord")
+    if scope.kind == Role.Scope.ALL:
+        return Placement.objects.all()
+    q = Q(pk__in=[])
+    if not scope.is_none:
+        q |= Q(cadre__user=user)
+        if scope.kind == Role.Scope.SUBTREE:
+            q |= Q(cadre__unit__path__startswith=scope.unit.path)
+        elif scope.kind == Role.Scope.UNIT:
+            q |= Q(cadre__unit=scope.unit)
+        q |= Q(batch_id__in=_led_batches(user))
+    hosted = scope_for(user, "programmes.view_hosted_cadres")
+    if not hosted.is_none:
+        q |= Q(host_unit__path__startswith=hosted.unit.path)
+    return Placement.objects.filter(q)
+
+
+def can_view_cadre_records(user, cadre) -> bool:
+    return record_placements_for(user).filter(cadre=cadre).exists()
+
+
+def sees_only_own(user) -> bool:
+    """A cadre's view: his own records and nothing else (no team, no unit, no host scope)."""
+    scope = scope_for(user, "records.view_dailyrecord")
+    return (
+        scope.kind == Role.Scope.SELF
+        and scope_for(user, "programmes.view_hosted_cadres").is_none
+        and not leads_a_team(user)
+    )
+
+
+def can_delete(user, record: DailyRecord) -> bool:
+    """As for changing: the cadre himself until the leader has marked it."""
+    return can_edit(user, record)
+
+
+def awaiting_comment(user) -> QuerySet[DailyRecord]:
+    """Records of the teams the user leads or deputises that nobody has commented on yet."""
+    return records_for(user).filter(
+        commented_at__isnull=True, placement__batch_id__in=_led_batches(user)
+    )
