@@ -15,10 +15,11 @@ class NominationFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("姓名"), field_name="cadre__name", lookup_expr="contains")
     batch = django_filters.ModelChoiceFilter(label=_("批次"), queryset=Batch.objects.none())
     status = django_filters.ChoiceFilter(label=_("状态"), choices=Nomination.Status.choices)
-    waiting = django_filters.BooleanFilter(
+    waiting = django_filters.ChoiceFilter(
         label=_("只看待我审核"),
         method="only_waiting",
-        widget=forms.Select(choices=[("", _("全部")), ("true", _("是"))]),
+        choices=[("1", _("是"))],
+        empty_label=_("全部"),
     )
 
     class Meta:

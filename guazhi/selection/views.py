@@ -430,6 +430,6 @@ def home_cards(user) -> list[dict]:
         {
             "label": _("待我审核的推荐人选"),
             "value": waiting,
-            "url": reverse("selection:list") + "?waiting=true",
+            "url": reverse("selection:list") + "?waiting=1",
         }
     ]

@@ -41,7 +41,7 @@ class QueryCountTests(SelectionTestCase):
         self.login(self.alice)
         urls = (
             "/selection/",
-            f"/selection/?batch={self.batch.pk}&waiting=true",
+            f"/selection/?batch={self.batch.pk}&waiting=1",
             "/programmes/placements/",
             f"/programmes/batches/{self.batch.pk}/",
             "/programmes/",

@@ -172,12 +172,13 @@ class HomeCardTests(SelectionTestCase):
         self.login(self.bob)
         page = self.client.get("/").content.decode()
         self.assertIn("待我审核的推荐人选", page)
-        self.assertIn('href="/selection/?waiting=true"', page)
-        waiting = self.client.get("/selection/?waiting=true").content.decode()
+        self.assertIn('href="/selection/?waiting=1"', page)
+        waiting = self.client.get("/selection/?waiting=1").content.decode()
         self.assertIn("王晓明", waiting)
         self.assertIn("待我审核", waiting)
+        self.assertIn('<option value="1" selected>', waiting)  # the filter shows what it applies
         self.login(self.eve)
-        self.assertNotIn("王晓明", self.client.get("/selection/?waiting=true").content.decode())
+        self.assertNotIn("王晓明", self.client.get("/selection/?waiting=1").content.decode())
         self.login(self.carol)
         self.assertNotIn("待我审核的推荐人选", self.client.get("/").content.decode())
 
