@@ -166,6 +166,7 @@ BUSINESS_GRANTS: dict[str, list[str]] = {
     "team_leader": [
         "core.view_orgunit",
         "core.view_user",
+        "cadres.view_cadre",
         "programmes.view_programme",
         "programmes.view_batch",
         "teams.view_workteam",

@@ -116,3 +116,14 @@ def led_teams(user) -> QuerySet[WorkTeam]:
     return WorkTeam.objects.filter(
         pk__in=WorkTeam.objects.filter(Q(leader=user) | Q(deputies=user)).values("pk")
     )
+
+
+def team_cadres_q(user):
+    """Cadres of the teams the user leads or deputises (registered into
+    cadres.access.EXTRA_VISIBILITY: a team leader sees his team's profiles, never edits)."""
+    from django.db.models import Q
+
+    if user is None or not user.is_authenticated:
+        return None
+    batches = WorkTeam.objects.filter(Q(leader=user) | Q(deputies=user)).values("batch_id")
+    return Q(placements__batch_id__in=batches)

@@ -38,3 +38,9 @@ def connect() -> None:
             notices.PROVIDERS.append(provider)
     if views.home_cards not in HOME_CARDS:
         HOME_CARDS.append(views.home_cards)
+    from guazhi.cadres import access as cadre_access
+
+    from . import access
+
+    if access.team_cadres_q not in cadre_access.EXTRA_VISIBILITY:
+        cadre_access.EXTRA_VISIBILITY.append(access.team_cadres_q)

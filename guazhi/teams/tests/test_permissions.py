@@ -225,3 +225,16 @@ class TeamSetUpTests(TeamTestCase):
             services.branch_save(
                 team=self.team, by=self.tom, name="支部", founded_on=None, secretary=self.wang
             )
+
+
+class TeamLeaderSeesTeamCadresTests(TeamTestCase):
+    def test_the_leader_sees_his_team_members_profiles_but_cannot_edit_them(self):
+        self.login(self.tina)
+        self.assertEqual(self.client.get(f"/cadres/{self.wang.pk}/").status_code, 200)
+        self.assertIn("王晓明", self.client.get("/cadres/").content.decode())
+        self.assertEqual(self.client.get(f"/cadres/{self.wang.pk}/edit/").status_code, 403)
+
+    def test_another_teams_leader_does_not_see_them(self):
+        self.login(self.tom)
+        self.assertEqual(self.client.get(f"/cadres/{self.wang.pk}/").status_code, 404)
+        self.assertNotIn("王晓明", self.client.get("/cadres/").content.decode())
