@@ -784,7 +784,7 @@ def rhythm_dues(today: date) -> Iterable[Due]:
                 else:
                     continue
                 for user_id in users:
-                    yield Due(user_id, key, "rhythm", text, url, p.period.end)
+                    yield Due(user_id, key, "会议频次", text, url, p.period.end)
 
 
 def checkin_dues(today: date) -> Iterable[Due]:
@@ -812,7 +812,7 @@ def checkin_dues(today: date) -> Iterable[Due]:
             yield Due(
                 cadre.user_id,
                 f"teams:checkin:{pairing.pk}:{last:%Y-%m-%d}",
-                "checkin",
+                "结对交流",
                 f"结对帮带（{names}）已 {days} 天没有交流记录（要求每 {limit} 天至少一次），"
                 "请及时交流并记录",
                 url,
