@@ -9,5 +9,8 @@ urlpatterns = [
     path("", include("guazhi.cadres.api_urls")),
     path("", include("guazhi.programmes.api_urls")),
     path("", include("guazhi.selection.api_urls")),
+    path("", include("guazhi.teams.api_urls")),
+    path("", include("guazhi.records.api_urls")),
+    path("", include("guazhi.returns.api_urls")),
     path("", include("guazhi.core.api_urls")),
 ]

@@ -233,7 +233,10 @@ def meeting_save(
         expected_ids = {c.pk for c in expected}
         strangers = set(attendance) - expected_ids
         if strangers:
-            names = "、".join(Cadre.objects.filter(pk__in=strangers).values_list("name", flat=True))
+            # Name only the team's own cadres: an id from outside must not reveal a name.
+            names = "、".join(
+                team.members().filter(pk__in=strangers).values_list("name", flat=True)
+            )
             raise TeamError(f"{names or '所选人员'} 不是这次会议的应到人员")
         for cadre in expected:
             mark = attendance.get(cadre.pk)

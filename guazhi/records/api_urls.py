@@ -1,0 +1,8 @@
+from rest_framework.routers import SimpleRouter
+
+from . import api
+
+router = SimpleRouter()
+router.register("daily-records", api.DailyRecordViewSet, basename="dailyrecord")
+
+urlpatterns = router.urls
