@@ -25,12 +25,12 @@ def _led_batches(user):
     return WorkTeam.objects.filter(Q(leader=user) | Q(deputies=user)).values("batch_id")
 
 
-def records_for(user) -> QuerySet[DailyRecord]:
-    if user is None or not user.is_authenticated or not user.is_active:
-        return DailyRecord.objects.none()
+def _visible_q(user, placement: str) -> Q | None:
+    """The rule above as a Q, read from a record (`placement="placement__"`) or from a
+    placement (`placement=""`); None means everything (the "all" scope)."""
     scope = scope_for(user, "records.view_dailyrecord")
     if scope.kind == Role.Scope.ALL:
-        return DailyRecord.objects.all()
+        return None
     q = Q(pk__in=[])
     if not scope.is_none:
         q |= Q(cadre__user=user)
@@ -38,11 +38,18 @@ def records_for(user) -> QuerySet[DailyRecord]:
             q |= Q(cadre__unit__path__startswith=scope.unit.path)
         elif scope.kind == Role.Scope.UNIT:
             q |= Q(cadre__unit=scope.unit)
-        q |= Q(placement__batch_id__in=_led_batches(user))
+        q |= Q(**{f"{placement}batch_id__in": _led_batches(user)})
     hosted = scope_for(user, "programmes.view_hosted_cadres")
     if not hosted.is_none:
-        q |= Q(placement__host_unit__path__startswith=hosted.unit.path)
-    return DailyRecord.objects.filter(q)
+        q |= Q(**{f"{placement}host_unit__path__startswith": hosted.unit.path})
+    return q
+
+
+def records_for(user) -> QuerySet[DailyRecord]:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return DailyRecord.objects.none()
+    q = _visible_q(user, "placement__")
+    return DailyRecord.objects.all() if q is None else DailyRecord.objects.filter(q)
 
 
 def access_record(user, pk) -> DailyRecord:
@@ -102,21 +109,8 @@ def record_placements_for(user):
 
     if user is None or not user.is_authenticated or not user.is_active:
         return Placement.objects.none()
-    scope = scope_for(user, "records.view_dailyrecord")
-    if scope.kind == Role.Scope.ALL:
-        return Placement.objects.all()
-    q = Q(pk__in=[])
-    if not scope.is_none:
-        q |= Q(cadre__user=user)
-        if scope.kind == Role.Scope.SUBTREE:
-            q |= Q(cadre__unit__path__startswith=scope.unit.path)
-        elif scope.kind == Role.Scope.UNIT:
-            q |= Q(cadre__unit=scope.unit)
-        q |= Q(batch_id__in=_led_batches(user))
-    hosted = scope_for(user, "programmes.view_hosted_cadres")
-    if not hosted.is_none:
-        q |= Q(host_unit__path__startswith=hosted.unit.path)
-    return Placement.objects.filter(q)
+    q = _visible_q(user, "")
+    return Placement.objects.all() if q is None else Placement.objects.filter(q)
 
 
 def can_view_cadre_records(user, cadre) -> bool:
