@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "guazhi.teams",
     "guazhi.records",
     "guazhi.returns",
+    "guazhi.assessment",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,7 @@ urlpatterns = [
     path("teams/", include("guazhi.teams.urls")),
     path("records/", include("guazhi.records.urls")),
     path("returns/", include("guazhi.returns.urls")),
+    path("assessment/", include("guazhi.assessment.urls")),
     path("", include("guazhi.core.urls")),
 ]
 

@@ -113,6 +113,30 @@ OPERATIONS_MANAGER = [
     "returns.add_careerevent",
     "returns.change_careerevent",
 ]
+# Assessment (issue 6), scoped in assessment/access.py.
+ASSESSMENT_MANAGER = [
+    "assessment.view_indicator",
+    "assessment.add_indicator",
+    "assessment.change_indicator",
+    "assessment.view_plan",
+    "assessment.add_plan",
+    "assessment.change_plan",
+    "assessment.approve_plan",
+    "assessment.view_policy",
+    "assessment.change_policy",
+    "assessment.view_quarterresult",
+    "assessment.confirm_quarterresult",
+    "assessment.view_round",
+    "assessment.add_round",
+    "assessment.change_round",
+    "assessment.confirm_round",
+    "assessment.view_entry",
+    "assessment.change_entry",
+    "assessment.view_rating",
+    "assessment.change_rating",
+    "assessment.view_appeal",
+    "assessment.decide_appeal",
+]
 BUSINESS_GRANTS: dict[str, list[str]] = {
     "org_officer": [
         "core.view_orgunit",
@@ -121,6 +145,7 @@ BUSINESS_GRANTS: dict[str, list[str]] = {
         *CADRE_OFFICER,
         *PROGRAMME_MANAGER,
         *OPERATIONS_MANAGER,
+        *ASSESSMENT_MANAGER,
     ],
     "district_officer": [
         "core.view_orgunit",
@@ -140,6 +165,10 @@ BUSINESS_GRANTS: dict[str, list[str]] = {
         "returns.view_careerevent",
         "returns.add_careerevent",
         "returns.change_careerevent",
+        "assessment.view_plan",
+        "assessment.view_quarterresult",
+        "assessment.view_round",
+        "assessment.view_entry",
     ],
     "sending_unit": [
         "core.view_orgunit",
@@ -155,6 +184,9 @@ BUSINESS_GRANTS: dict[str, list[str]] = {
         "records.view_dailyrecord",
         "returns.view_returnrecord",
         "returns.view_careerevent",
+        "assessment.view_plan",
+        "assessment.view_round",
+        "assessment.view_entry",
     ],
     "host_unit": [
         "core.view_orgunit",
@@ -162,6 +194,9 @@ BUSINESS_GRANTS: dict[str, list[str]] = {
         *PROGRAMME_READER,
         "programmes.view_hosted_cadres",
         "records.view_dailyrecord",
+        "assessment.view_plan",
+        "assessment.view_round",
+        "assessment.change_rating",
     ],
     "team_leader": [
         "core.view_orgunit",
@@ -178,6 +213,11 @@ BUSINESS_GRANTS: dict[str, list[str]] = {
         "teams.change_pairing",
         "records.view_dailyrecord",
         "records.comment_dailyrecord",
+        "assessment.view_plan",
+        "assessment.view_quarterresult",
+        "assessment.add_quarterresult",
+        "assessment.view_round",
+        "assessment.change_rating",
     ],
     "cadre": [
         "core.view_orgunit",
@@ -196,6 +236,13 @@ BUSINESS_GRANTS: dict[str, list[str]] = {
         "records.change_dailyrecord",
         "returns.view_returnrecord",
         "returns.view_careerevent",
+        "assessment.view_plan",
+        "assessment.change_plan",
+        "assessment.view_quarterresult",
+        "assessment.view_round",
+        "assessment.view_entry",
+        "assessment.change_rating",
+        "assessment.add_appeal",
     ],
     "leader": [
         "core.view_orgunit",
