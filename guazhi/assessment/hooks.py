@@ -4,9 +4,11 @@ from __future__ import annotations
 
 
 def connect() -> None:
-    from guazhi.core import audit
+    from guazhi.cadres.sections import PROFILE_SECTIONS
+    from guazhi.core import audit, notices
+    from guazhi.core.menu import HOME_CARDS
 
-    from . import models
+    from . import models, views
 
     for model in (
         models.Indicator,
@@ -23,3 +25,7 @@ def connect() -> None:
         models.Appeal,
     ):
         audit.track(model)
+    # Ratings still to give in open rounds, and plans waiting for the cadre's agreement.
+    notices.PROVIDERS.append(views.reminders)
+    HOME_CARDS.append(views.home_cards)
+    PROFILE_SECTIONS.append(views.profile_section)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -222,6 +223,29 @@ class Policy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.programme} 考核规则"
+
+    def clean(self) -> None:
+        errors = {}
+        weights = [
+            self.weight_host,
+            self.weight_leader,
+            self.weight_org,
+            self.weight_peer,
+            self.weight_self,
+        ]
+        if None not in weights and sum(weights) != 100:
+            errors["weight_self"] = _("各评价方权重合计须为 100，当前合计 %(n)s") % {
+                "n": sum(weights)
+            }
+        bands = [self.band_excellent, self.band_competent, self.band_basic]
+        if None not in bands and not bands[0] > bands[1] > bands[2]:
+            errors["band_basic"] = _("分数线须依次降低：优秀 > 称职 > 基本称职")
+        if (self.excellent_quota or 0) > 20 and not (self.quota_approval or "").strip():
+            errors["quota_approval"] = _(
+                "优秀比例提高到 %(n)s%% 须填写批准文件（默认不超过 20%%）"
+            ) % {"n": self.excellent_quota}
+        if errors:
+            raise ValidationError(errors)
 
 
 class QuarterResult(models.Model):

@@ -2,14 +2,14 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from guazhi.core.forms import BootstrapMixin, FilterForm
 from guazhi.core.models import OrgUnit
 
 from . import codes, normalise
-from .models import Cadre, ExpertiseTag, PoolMembership, Rank
+from .models import AnnualAssessment, Cadre, ExpertiseTag, PoolMembership, Rank
 from .services import SCALAR_FIELDS, CadreData
 
 YM_HELP = _("如 1985.03、1985年3月 或 198503")
@@ -218,6 +218,8 @@ class ImportUploadForm(BootstrapMixin, forms.Form):
         return upload
 
 
+# 年度考核 grades a selection may ask for (the latest year's result only).
+LATEST_RESULTS = ["优秀", "称职", "基本称职", "不称职"]
 AGE_COHORTS = [(str(d), f"{d % 100:02d}后") for d in (1960, 1970, 1980, 1990, 2000)]
 SORTS = [
     ("unit", _("单位")),
@@ -266,6 +268,11 @@ class CadreFilter(django_filters.FilterSet):
     placement_status = django_filters.ChoiceFilter(
         label=_("挂职状态"), choices=Cadre.PlacementStatus.choices
     )
+    latest_result = django_filters.ChoiceFilter(
+        label=_("最近考核结果"),
+        choices=[(r, r) for r in LATEST_RESULTS],
+        method="with_latest_result",
+    )
     sort = django_filters.ChoiceFilter(
         label=_("排序"), choices=SORTS, method="sort_by", empty_label=None
     )
@@ -283,6 +290,7 @@ class CadreFilter(django_filters.FilterSet):
             "tag",
             "pool",
             "placement_status",
+            "latest_result",
             "sort",
         ]
 
@@ -323,6 +331,14 @@ class CadreFilter(django_filters.FilterSet):
         if value in {"city", "district"}:
             open_stays = open_stays.filter(level=value)
         return queryset.filter(pk__in=open_stays.values("cadre_id"))
+
+    def with_latest_result(self, queryset, name, value):
+        # The result of the cadre's latest year (a 挂职考核 round writes it too), compared in
+        # the list's own query: no query per cadre.
+        latest = AnnualAssessment.objects.filter(cadre=OuterRef("pk")).order_by("-year")
+        return queryset.annotate(latest_annual_result=Subquery(latest.values("result")[:1])).filter(
+            latest_annual_result=value
+        )
 
     def sort_by(self, queryset, name, value):
         return queryset.order_by(*SORT_FIELDS.get(value, SORT_FIELDS["name"]))
