@@ -2,7 +2,9 @@
 the form the organisation department files) and a round's results table.
 
 Raters appear only as kinds with their averages — never by name — so the form can be
-handed to the cadre himself. The views check who may export and audit every export."""
+handed to the cadre himself. The views check who may export, say what the exporter may see
+(`results`: the review and final scores, the grades and the raters' averages, provisional
+until the round is confirmed; `comments`: the raters' comments) and audit every export."""
 
 from __future__ import annotations
 
@@ -118,8 +120,9 @@ def _text_height(text: str, chars_per_line: int = 48, line: float = 15, least: f
     return max(least, min(409, lines * line))
 
 
-def entry_form(entry: Entry) -> bytes:
-    """The 考核登记表 of one entry, as .xlsx bytes."""
+def entry_form(entry: Entry, *, results: bool = True, comments: bool = True) -> bytes:
+    """The 考核登记表 of one entry, as .xlsx bytes. Without `results` the review part, the
+    total and the grades read "确认后填写"; without `comments` the comments are left out."""
     entry = (
         Entry.objects.select_related(
             "round__batch__programme",
@@ -248,6 +251,8 @@ def entry_form(entry: Entry) -> bytes:
         row = rows.get(kind)
         if row is None:
             continue
+        if not results:
+            row = {**row, **{f: None for f, _label in ASPECTS}}
         values = [row[f] for f, _label in ASPECTS]
         average = sum(values) / 4 if all(v is not None for v in values) else None
         name = f"{label}（{row['done']}/{row['n']}）" if kind == Rating.Rater.PEER else str(label)
@@ -256,17 +261,22 @@ def entry_form(entry: Entry) -> bytes:
             *[(round(v, 2) if v is not None else None, 1, MID) for v in values],
             (round(average, 2) if average is not None else None, 1, MID),
         )
-    form.line(("综合评价得分", WIDTH - 1, LABEL), (_num(entry.review_score), 1, MID), height=20)
+    pending = "确认后填写"
+    form.line(
+        ("综合评价得分", WIDTH - 1, LABEL),
+        (_num(entry.review_score) if results else pending, 1, MID),
+        height=20,
+    )
 
     # 三、考核结果
     form.section("三、考核结果")
     form.line(
         ("总分", 1, LABEL),
-        (_num(entry.final_score), 1, MID),
+        (_num(entry.final_score) if results else pending, 1, MID),
         ("建议等次", 1, LABEL),
-        (entry.proposed_grade, 1, MID),
+        (entry.proposed_grade if results else pending, 1, MID),
         ("确定等次", 1, LABEL),
-        (entry.grade or "", 1, {"align": CENTER, "bold": True}),
+        ((entry.grade or "") if results else pending, 1, {"align": CENTER, "bold": True}),
         height=24,
     )
     integrity = "有问题" if entry.integrity_finding else "未发现问题"
@@ -284,7 +294,7 @@ def entry_form(entry: Entry) -> bytes:
     # 五、评价意见 (by rater kind; 民主测评 and 自评 comments stay out: they are anonymous or
     # already in the summary)
     form.section("五、评价意见")
-    comments = (
+    texts = (
         Rating.objects.filter(entry=entry, submitted_at__isnull=False)
         .exclude(comment="")
         .exclude(rater_kind__in=[Rating.Rater.PEER, Rating.Rater.SELF])
@@ -292,7 +302,7 @@ def entry_form(entry: Entry) -> bytes:
     )
     labels = dict(Rating.Rater.choices)
     any_comment = False
-    for rating in comments:
+    for rating in texts if comments else []:
         any_comment = True
         form.line(
             (str(labels[rating.rater_kind]), 1, LABEL),
@@ -339,14 +349,17 @@ RESULT_COLUMNS = [
 ]
 
 
-def round_results(round_: Round, entries) -> tuple[bytes, int]:
+def round_results(round_: Round, entries, *, results=lambda entry: True) -> tuple[bytes, int]:
     """The round's results table for `entries` (the ones the user may see), as .xlsx bytes,
-    and how many rows it has."""
+    and how many rows it has. `results(entry)` says whether the exporter may see that
+    entry's review and final scores and grades (else the cells read "确认后公布")."""
     entries = list(
         entries.select_related(
             "placement__cadre__unit", "placement__post", "placement__host_unit"
-        ).order_by("-final_score", "placement__cadre__name", "pk")
+        ).order_by("placement__cadre__name", "pk")
     )
+    if all(results(e) for e in entries):  # by score only when every score may be seen
+        entries.sort(key=lambda e: (e.final_score is None, -(e.final_score or 0)))
     wb = Workbook()
     ws = wb.active
     ws.title = "考核结果"
@@ -366,10 +379,11 @@ def round_results(round_: Round, entries) -> tuple[bytes, int]:
     counts: dict[str, int] = {}
     for n, entry in enumerate(entries, start=1):
         placement = entry.placement
+        shown = results(entry)
         grade = entry.grade or ""
-        counts[grade or entry.proposed_grade or "未定"] = (
-            counts.get(grade or entry.proposed_grade or "未定", 0) + 1
-        )
+        key = (grade or entry.proposed_grade or "未定") if shown else "未公布"
+        counts[key] = counts.get(key, 0) + 1
+        hidden = "确认后公布"
         ws.append(
             [
                 n,
@@ -379,11 +393,11 @@ def round_results(round_: Round, entries) -> tuple[bytes, int]:
                 placement.host_unit.name,
                 placement.post.title,
                 _num(entry.indicator_score),
-                _num(entry.review_score),
-                _num(entry.final_score),
-                entry.proposed_grade,
-                grade,
-                "有问题" if entry.integrity_finding else "",
+                _num(entry.review_score) if shown else hidden,
+                _num(entry.final_score) if shown else hidden,
+                entry.proposed_grade if shown else hidden,
+                grade if shown else hidden,
+                "有问题" if entry.integrity_finding and shown else "",
             ]
         )
         for col in range(1, len(RESULT_COLUMNS) + 1):

@@ -526,9 +526,10 @@ def quarter_propose(
 
 @transaction.atomic
 def quarter_confirm(*, results: list[QuarterResult], by: User) -> list[QuarterResult]:
-    """The org department confirms proposed results. With a cap on 好 (policy.quarter_good_cap)
-    the batch-quarter may have at most floor(n × cap ÷ 100) confirmed 好, n = the batch's
-    placements with a confirmed result for that quarter after this call."""
+    """The org department confirms proposed results (already confirmed ones are left out of
+    the returned list). With a cap on 好 (policy.quarter_good_cap) the batch-quarter may have at
+    most floor(n × cap ÷ 100) confirmed 好, n = the batch's placements with a confirmed result
+    for that quarter after this call; all or none of the results are confirmed."""
     _need(is_manager(by, "assessment.confirm_quarterresult"), "只有组织部门可以确认平时考核")
     pks = [r.pk for r in results]
     todo = list(
@@ -591,15 +592,10 @@ def round_create(
         raise AssessmentError("考核期起不能晚于考核期止")
     if Round.objects.filter(batch=batch, kind=kind, year=year).exists():
         raise AssessmentError(f"{batch.label} {year}年{Round.Kind(kind).label}已发起")
-    placements = list(
-        Placement.objects.filter(batch=batch, start__lte=period_end)
-        .filter(
-            Q(actual_end__gte=period_start)
-            | Q(actual_end__isnull=True, planned_end__gte=period_start)
-        )
-        .select_related("cadre__user")
-        .order_by("pk")
+    overlapping = Placement.objects.filter(batch=batch, start__lte=period_end).filter(
+        Q(actual_end__gte=period_start) | Q(actual_end__isnull=True, planned_end__gte=period_start)
     )
+    placements = list(overlapping.select_related("cadre__user").order_by("pk"))
     if not placements:
         raise AssessmentError(f"{batch.label} 在考核期内没有挂职干部")
     round_ = Round.objects.create(
@@ -611,9 +607,7 @@ def round_create(
         created_by=by,
     )
     plans = dict(
-        Plan.objects.filter(
-            placement__batch=batch, placement__in=placements, status=Plan.Status.APPROVED
-        )
+        Plan.objects.filter(placement__in=overlapping.values("pk"), status=Plan.Status.APPROVED)
         .order_by("placement_id", "version")
         .values_list("placement_id", "pk")
     )  # the highest version wins
@@ -722,6 +716,20 @@ def integrity_set(*, entry: Entry, by: User, finding: bool, note: str = "") -> E
     return entry
 
 
+def grade_set(*, entry: Entry, by: User, grade: str) -> Entry:
+    """The org department's draft grade for an entry, kept until the round is confirmed (which
+    checks the quota and vetoes over all of them); "" clears it."""
+    _need(is_manager(by, "assessment.change_entry"), "只有组织部门可以评定等次")
+    if grade and grade not in GRADES:
+        raise AssessmentError(f"等次须为 {'、'.join(GRADES)} 之一")
+    entry = Entry.objects.select_related("round").get(pk=entry.pk)
+    _check_open(entry.round)
+    if entry.grade != grade:
+        entry.grade = grade
+        entry.save(update_fields=["grade"])
+    return entry
+
+
 @transaction.atomic
 def indicator_score_set(
     *,
@@ -826,8 +834,58 @@ def _executemany(sql: str, rows: list[tuple], size: int = 2000) -> None:
             cursor.executemany(sql, rows[i : i + size])
 
 
+# Bulk writes without Django's per-object work (the round is audited as a whole instead).
+# SQLite: executemany of a prepared statement; PostgreSQL: COPY for inserts and one UPDATE per
+# 1,000 rows (joined to a VALUES list), which saves a round trip per row.
+
+
 def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
+
+
+def _bulk_insert(model, columns: list[str], rows: list[tuple]) -> None:
+    if not rows:
+        return
+    q = connection.ops.quote_name
+    names = ", ".join(q(c) for c in columns)
+    if connection.vendor != "postgresql":
+        values = ", ".join(["%s"] * len(columns))
+        _executemany(f"INSERT INTO {_table(model)} ({names}) VALUES ({values})", rows)  # noqa: S608
+        return
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {_table(model)} ({names}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
+
+
+def _bulk_update(model, columns: list[tuple[str, str]], rows: list[tuple]) -> None:
+    """rows: (value per column…, id); columns: (name, PostgreSQL type of the value)."""
+    if not rows:
+        return
+    q = connection.ops.quote_name
+    table = _table(model)
+    if connection.vendor != "postgresql":
+        sets = ", ".join(f"{q(c)} = %s" for c, _type in columns)
+        _executemany(f"UPDATE {table} SET {sets} WHERE id = %s", rows)  # noqa: S608
+        return
+    # COPY the new values into a temporary table, then one UPDATE joined to it.
+    temp = q(f"tmp_{model._meta.db_table}")
+    names = [f"c{k}" for k in range(len(columns))]
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {temp}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {temp} ("  # noqa: S608
+            + ", ".join(f"{n} {t or 'text'}" for n, (_c, t) in zip(names, columns, strict=True))
+            + ", id bigint)"
+        )
+        with cursor.cursor.copy(f"COPY {temp} ({', '.join(names)}, id) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        sets = ", ".join(f"{q(c)} = v.{n}" for (c, _t), n in zip(columns, names, strict=True))
+        cursor.execute(f"UPDATE {table} SET {sets} FROM {temp} AS v WHERE {table}.id = v.id")  # noqa: S608
+        cursor.execute(f"DROP TABLE {temp}")
 
 
 @transaction.atomic
@@ -915,26 +973,19 @@ def round_compute(*, round: Round) -> None:  # noqa: A002 (the interface's name)
         final = final_score(policy, indicator, review)
         entry_rows.append((indicator, review, final, band(policy, final), entry_id))
 
-    def prep(v):
-        # Decimal as text: exact on SQLite (its adapter) and on PostgreSQL (numeric).
-        return None if v is None else str(v)
-
-    if inserts:
-        _executemany(
-            f"INSERT INTO {_table(IndicatorScore)} (entry_id, item_id, value, score, evidence) "  # noqa: S608
-            "VALUES (%s, %s, %s, %s, %s)",
-            [(e, i, prep(v), prep(s), t) for e, i, v, s, t in inserts],
-        )
-    if updates:
-        _executemany(
-            f"UPDATE {_table(IndicatorScore)} SET value = %s, score = %s, evidence = %s "  # noqa: S608
-            "WHERE id = %s",
-            [(prep(v), prep(s), t, pk) for v, s, t, pk in updates],
-        )
-    _executemany(
-        f"UPDATE {_table(Entry)} SET indicator_score = %s, review_score = %s, "  # noqa: S608
-        "final_score = %s, proposed_grade = %s WHERE id = %s",
-        [(prep(i), prep(r), prep(f), g, pk) for i, r, f, g, pk in entry_rows],
+    _bulk_insert(IndicatorScore, ["entry_id", "item_id", "value", "score", "evidence"], inserts)
+    _bulk_update(
+        IndicatorScore, [("value", "numeric"), ("score", "numeric"), ("evidence", "")], updates
+    )
+    _bulk_update(
+        Entry,
+        [
+            ("indicator_score", "numeric"),
+            ("review_score", "numeric"),
+            ("final_score", "numeric"),
+            ("proposed_grade", ""),
+        ],
+        entry_rows,
     )
     counts = Counter(row[3] or "未评定" for row in entry_rows)
     audit.record(
@@ -1030,9 +1081,9 @@ def _raise_problems(problems: list[str]) -> None:
         raise AssessmentError("；".join(shown) + more)
 
 
-def _write_annual(round_: Round, grades: dict[int, str]) -> dict[int, list]:
+def _write_annual(round_: Round, grades: dict[int, str]) -> dict:
     """AnnualAssessment(year, grade, source 挂职考核) per cadre (placement id → grade), in bulk.
-    Returns cadre id → [old, new] for those that changed."""
+    Returns how many were added and, for results already there, cadre id → [old, new]."""
     cadre_of = dict(
         Placement.objects.filter(assessment_entries__round=round_).values_list("pk", "cadre_id")
     )
@@ -1048,22 +1099,13 @@ def _write_annual(round_: Round, grades: dict[int, str]) -> dict[int, list]:
     for cadre_id, grade in wanted.items():
         old = existing.get(cadre_id)
         if old is None:
-            new.append(
-                AnnualAssessment(
-                    cadre_id=cadre_id, year=round_.year, result=grade, source=ANNUAL_SOURCE
-                )
-            )
-            changes[cadre_id] = [None, grade]
+            new.append((cadre_id, round_.year, grade, ANNUAL_SOURCE))
         elif (old[1], old[2]) != (grade, ANNUAL_SOURCE):
             updates.append((grade, ANNUAL_SOURCE, old[0]))
             changes[cadre_id] = [old[1], grade]
-    AnnualAssessment.objects.bulk_create(new, batch_size=2000)
-    if updates:
-        _executemany(
-            f"UPDATE {_table(AnnualAssessment)} SET result = %s, source = %s WHERE id = %s",  # noqa: S608
-            updates,
-        )
-    return changes
+    _bulk_insert(AnnualAssessment, ["cadre_id", "year", "result", "source"], new)
+    _bulk_update(AnnualAssessment, [("result", ""), ("source", "")], updates)
+    return {"新增": len(new), "改写": changes}
 
 
 @transaction.atomic
@@ -1116,7 +1158,7 @@ def round_confirm(*, round: Round, by: User, grades: dict[int, str] | None = Non
         candidates = [_Candidate(r[0], r[1], names[r[0]], r[4]) for r in excellent]
         _raise_problems(_veto_problems(policy, round_, candidates))
     changed = [(decided[pk], pk) for pk, _p, _pr, grade, _f in rows if grade != decided[pk]]
-    _executemany(f"UPDATE {_table(Entry)} SET grade = %s WHERE id = %s", changed)  # noqa: S608
+    _bulk_update(Entry, [("grade", "")], changed)
     round_.status = Round.Status.CONFIRMED
     round_.confirmed_by = by
     round_.confirmed_at = timezone.now()

@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from guazhi.core import audit
@@ -68,7 +69,7 @@ ENTRIES_PER_PAGE = 50
 RATINGS_PER_PAGE = 20
 PLACEMENTS_PER_PAGE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FROZEN = _("考核结果已确认（冻结），如有异议请走申诉")
+FROZEN = gettext_lazy("考核结果已确认（冻结），如有异议请走申诉")
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -130,6 +131,13 @@ def _access_full_entry(user, pk) -> Entry:
     if q is not None and not Placement.objects.filter(q, pk=entry.placement_id).exists():
         raise Http404
     return entry
+
+
+def _sees_results(user, cadre_user_id, frozen: bool) -> bool:
+    """Review and final scores, the proposed grade and the raters' averages are provisional
+    until the round is confirmed: meanwhile only the organisation department sees them, and
+    the cadre his own; once confirmed, everyone who sees the entry."""
+    return frozen or cadre_user_id == user.pk or access.is_manager(user)
 
 
 def _label_sources(indicators) -> None:
@@ -670,6 +678,10 @@ def quarter_propose(request, pk, year, quarter, placement_pk):
     )
     if placement is None:
         raise Http404
+    if not services.can_propose_quarter(user, placement):
+        return _refuse(
+            request, _("只有本批工作队队长、副队长或组织部门可以提出平时考核等次。"), back
+        )
     form = QuarterProposeForm(request.POST, prefix=f"p{placement.pk}")
     if not form.is_valid():
         _form_errors(request, form)
@@ -769,6 +781,10 @@ def _distribution(round_: Round) -> list[tuple[str, int]]:
 def round_detail(request, pk):
     user = request.user
     round_ = access.access_round(user, pk)
+    frozen = round_.is_frozen
+    manager = access.is_manager(user)
+    # While open, others get the list by name (the order by score would tell the scores).
+    order = ["-final_score"] if frozen or manager else []
     entries = (
         _visible_entries(user, round_)
         .select_related("placement__cadre__unit", "placement__post", "placement__host_unit")
@@ -776,10 +792,11 @@ def round_detail(request, pk):
             n_ratings=Count("ratings"),
             n_submitted=Count("ratings", filter=Q(ratings__submitted_at__isnull=False)),
         )
-        .order_by("-final_score", "placement__cadre__name", "pk")
+        .order_by(*order, "placement__cadre__name", "pk")
     )
     page = paginate(request, entries, ENTRIES_PER_PAGE)
-    frozen = round_.is_frozen
+    for entry in page:
+        entry.show_results = _sees_results(user, entry.placement.cadre.user_id, frozen)
     can_manage = access.is_manager(user, "assessment.change_round") and not frozen
     can_confirm = access.is_manager(user, "assessment.confirm_round") and not frozen
     policy = services.policy_for(round_.batch.programme)
@@ -791,7 +808,9 @@ def round_detail(request, pk):
         "can_confirm": can_confirm,
         "can_export": page.paginator.count > 0,
         "policy": policy,
-        "distribution": _distribution(round_) if page.paginator.count else [],
+        "distribution": _distribution(round_)
+        if page.paginator.count and (frozen or manager)
+        else [],
         "my_pending": access.my_ratings(user)
         .filter(entry__round=round_, submitted_at__isnull=True)
         .count(),
@@ -853,8 +872,11 @@ def _save_decisions(request, round_: Round, form: RoundDecisionForm) -> tuple[in
             changed += 1
         grade = grades.get(entry.pk, "")
         if entry.grade != grade:
-            entry.grade = grade
-            entry.save(update_fields=["grade"])
+            try:
+                services.grade_set(entry=entry, by=request.user, grade=grade)
+            except services.AssessmentError as exc:
+                refusals.append(f"{entry.placement.cadre.name}：{exc}")
+                continue
             changed += 1
     return changed, refusals
 
@@ -942,10 +964,9 @@ def entry_detail(request, pk):
     frozen = round_.is_frozen
     is_self = entry.placement.cadre.user_id == user.pk
     names = access.can_see_rater_names(user, entry)
-    rates_it = Rating.objects.filter(entry=entry, rater=user).exclude(rater_kind="self").exists()
-    # Averages: managers and the cadre himself (aggregates only); other viewers once the
-    # round is frozen, or at any time when they are not themselves raters of this entry.
-    averages = names or is_self or frozen or not rates_it
+    # The cadre sees only aggregates (民主测评 anonymous); raters see no other rater's marks
+    # while the round is open.
+    results = _sees_results(user, entry.placement.cadre.user_id, frozen)
     can_score = not frozen and access.is_manager(user, "assessment.change_entry")
     items = []
     rows = _item_rows(entry)
@@ -972,9 +993,9 @@ def entry_detail(request, pk):
             "frozen": frozen,
             "is_self": is_self,
             "items": items,
-            "summary": _rating_summary(entry, names=names, averages=averages),
+            "summary": _rating_summary(entry, names=names, averages=results),
             "names": names,
-            "averages": averages,
+            "results": results,
             "summary_form": SelfSummaryForm(initial={"text": entry.self_summary})
             if can_summarise
             else None,
@@ -1238,8 +1259,14 @@ def _xlsx(content: bytes, filename: str) -> HttpResponse:
 
 @login_required
 def entry_form_xlsx(request, pk):
-    entry = _access_full_entry(request.user, pk)
-    content = exports.entry_form(entry)
+    user = request.user
+    entry = _access_full_entry(user, pk)
+    frozen = entry.round.is_frozen
+    content = exports.entry_form(
+        entry,
+        results=_sees_results(user, entry.placement.cadre.user_id, frozen),
+        comments=frozen or access.is_manager(user),
+    )
     audit.record(
         AuditEntry.Action.EXPORT,
         obj=entry,
@@ -1255,7 +1282,10 @@ def round_results_xlsx(request, pk):
     entries = _visible_entries(user, round_)
     if not entries.exists():
         raise PermissionDenied
-    content, count = exports.round_results(round_, entries)
+    frozen = round_.is_frozen
+    content, count = exports.round_results(
+        round_, entries, results=lambda e: _sees_results(user, e.placement.cadre.user_id, frozen)
+    )
     audit.record(
         AuditEntry.Action.EXPORT,
         obj=round_,

@@ -174,15 +174,16 @@ class QuarterAccessTests(PagesTestCase):
         self.assertContains(response, "王晓明")
         self.assertNotContains(response, "周群众")
 
-    def test_another_teams_leader_cannot_propose(self):
+    def test_only_the_teams_leaders_and_the_organisation_department_propose(self):
         url = f"{self.url()}propose/{self.p_wang.pk}/"
+        data = {f"p{self.p_wang.pk}-grade": "好"}
         self.assertEqual(
-            self.status(self.tom, url, "post", {f"p{self.p_wang.pk}-grade": "好"}), 404
-        )
-        self.assertEqual(
-            self.status(self.bob, url, "post", {f"p{self.p_wang.pk}-grade": "好"}), 302
+            self.statuses(url, [self.tom, self.bob, self.dave, self.eve], "post", data),
+            {"tom": 404, "bob": 403, "dave": 403, "eve": 404},
         )
         self.assertFalse(self.p_wang.quarter_results.exists())
+        self.assertEqual(self.status(self.alice, url, "post", data), 302)
+        self.assertTrue(self.p_wang.quarter_results.exists())
 
     def test_confirming_is_for_the_organisation_department(self):
         url = f"{self.url()}confirm/"

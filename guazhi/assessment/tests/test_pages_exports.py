@@ -134,3 +134,46 @@ class ExportTests(AssessmentTestCase):
             self.client.get(f"/assessment/rounds/{self.round.pk}/results.xlsx").status_code, 404
         )
         self.assertFalse(AuditEntry.objects.filter(action=AuditEntry.Action.EXPORT).exists())
+
+
+@time_machine.travel(NOW, tick=False)
+class OpenRoundExportTests(AssessmentTestCase):
+    """While the round is open, the results are provisional: only the organisation department
+    and the cadre himself get them in the exports."""
+
+    def setUp(self):
+        super().setUp()
+        self.round = self.open_round()
+        self.e_wang = self.entry(self.round, self.p_wang)
+        self.rate(self.round, 84)
+        services.round_compute(round=self.round)
+        self.e_wang.refresh_from_db()
+
+    def workbook(self, user, url):
+        self.login(user)
+        return load_workbook(io.BytesIO(self.client.get(url).content))
+
+    def test_the_host_unit_gets_the_form_without_the_provisional_results(self):
+        ws = self.workbook(self.hank, f"/assessment/entries/{self.e_wang.pk}/form.xlsx").active
+        text = " ".join(cells(ws))
+        self.assertIn("王晓明", text)
+        self.assertIn("确认后填写", text)
+        self.assertNotIn("84", text.replace("2027", ""))
+        self.assertNotIn(self.e_wang.proposed_grade, text.replace("建议等次", ""))
+
+    def test_the_organisation_department_and_the_cadre_get_them(self):
+        for user in (self.alice, self.dave):
+            ws = self.workbook(user, f"/assessment/entries/{self.e_wang.pk}/form.xlsx").active
+            text = " ".join(cells(ws))
+            self.assertNotIn("确认后填写", text)
+            self.assertIn(self.e_wang.proposed_grade, text.replace("建议等次", ""))
+
+    def test_the_results_table_hides_what_the_exporter_may_not_see_yet(self):
+        ws = self.workbook(self.dave, f"/assessment/rounds/{self.round.pk}/results.xlsx").active
+        rows = [[c.value for c in row] for row in ws.iter_rows(min_row=3)]
+        self.assertEqual([r[1] for r in rows], ["王晓明"])
+        self.assertEqual(rows[0][8], float(self.e_wang.final_score))
+        ws = self.workbook(self.hank, f"/assessment/rounds/{self.round.pk}/results.xlsx").active
+        rows = [[c.value for c in row] for row in ws.iter_rows(min_row=3)]
+        self.assertEqual(len(rows), 3)
+        self.assertEqual({r[8] for r in rows}, {"确认后公布"})

@@ -154,34 +154,43 @@ class EntryAnonymityTests(RoundPagesTestCase):
         self.assertContains(response, "露西写的测评意见")
         self.assertContains(response, "75.00")
 
-    def test_a_district_officer_sees_averages_without_names(self):
-        self.rate_wang()
-        self.login(self.bob)
-        response = self.client.get(f"/assessment/entries/{self.e_wang.pk}/")
-        self.assertContains(response, "75.00")
-        self.assertContains(response, "93.00")
-        self.assertNotContains(response, "露西")
-        self.assertNotContains(response, "测评意见")
-
-    def test_a_rater_of_the_entry_sees_no_other_scores_until_the_round_is_confirmed(self):
-        self.rate_wang()
-        for rater in (self.hank, self.tina):
-            self.login(rater)
-            response = self.client.get(f"/assessment/entries/{self.e_wang.pk}/")
-            self.assertContains(response, "评价进行中，评价人看不到其他人的评分")
-            for score in ("75.00", "93.00", "87.00"):
-                self.assertNotContains(response, score)
-            self.assertNotContains(response, "露西")
-        self.rate(self.round, 80)
+    def confirm(self):
+        self.rate(self.round, 80, kinds=["org", "self"])
         services.round_compute(round=self.round)
-        services.round_confirm(round=self.round, by=self.alice, grades=self.all_competent())
-        self.login(self.hank)
-        response = self.client.get(f"/assessment/entries/{self.e_wang.pk}/")
-        self.assertContains(response, "80.00")
-        self.assertNotContains(response, "露西")
+        grades = {e.pk: "称职" for e in self.round.entries.all()}
+        services.round_confirm(round=self.round, by=self.alice, grades=grades)
 
-    def all_competent(self):
-        return {e.pk: "称职" for e in self.round.entries.all()}
+    def test_while_open_others_see_the_progress_but_no_provisional_results(self):
+        self.rate_wang()
+        services.round_compute(round=self.round)
+        self.e_wang.refresh_from_db()
+        final = f"{self.e_wang.final_score:.2f}"
+        for viewer in (self.hank, self.tina, self.bob):
+            self.login(viewer)
+            response = self.client.get(f"/assessment/entries/{self.e_wang.pk}/")
+            self.assertContains(response, "综合评价得分、总分和等次在考核结果确认后显示")
+            self.assertContains(response, "2/2")  # 民主测评 progress
+            for hidden in ("75.00", "93.00", "87.00", final, "露西"):
+                self.assertNotContains(response, hidden, msg_prefix=viewer.username)
+            response = self.client.get(f"/assessment/rounds/{self.round.pk}/")
+            self.assertContains(response, "确认后显示结果")
+            self.assertNotContains(response, final)
+            self.assertNotContains(response, "等次分布")
+        # The cadre sees his own provisional result on the round page.
+        self.login(self.dave)
+        self.assertContains(self.client.get(f"/assessment/rounds/{self.round.pk}/"), final)
+
+    def test_once_confirmed_everyone_in_scope_sees_the_averages_but_never_the_names(self):
+        self.rate_wang()
+        self.confirm()
+        for viewer in (self.hank, self.bob, self.tina):
+            self.login(viewer)
+            response = self.client.get(f"/assessment/entries/{self.e_wang.pk}/")
+            self.assertContains(response, "75.00", msg_prefix=viewer.username)
+            self.assertContains(response, "93.00", msg_prefix=viewer.username)
+            self.assertContains(response, "称职", msg_prefix=viewer.username)
+            self.assertNotContains(response, "露西", msg_prefix=viewer.username)
+            self.assertNotContains(response, "测评意见", msg_prefix=viewer.username)
 
 
 class RoundDecisionTests(RoundPagesTestCase):

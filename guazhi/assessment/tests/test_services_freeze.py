@@ -68,9 +68,8 @@ class FreezeTests(FrozenTestCase):
             ),
         }
         for name, change in changes.items():
-            with self.subTest(name):
-                with self.assertRaisesMessage(services.AssessmentError, FROZEN):
-                    change()
+            with self.subTest(name), self.assertRaisesMessage(services.AssessmentError, FROZEN):
+                change()
         self.e_wang.refresh_from_db()
         self.assertEqual((self.e_wang.grade, self.e_wang.self_summary), ("优秀", ""))
         self.assertFalse(self.e_wang.integrity_finding)
@@ -98,11 +97,13 @@ class AppealFileTests(FrozenTestCase):
 
     def test_no_one_else_appeals(self):
         for user in (self.dave, self.tina, self.hank, self.bob):
-            with self.subTest(user=user.username):
-                with self.assertRaisesMessage(
+            with (
+                self.subTest(user=user.username),
+                self.assertRaisesMessage(
                     services.AssessmentError, "只有干部本人或组织部门可以提出申诉"
-                ):
-                    services.appeal_file(entry=self.e_li, by=user, reason="不服")
+                ),
+            ):
+                services.appeal_file(entry=self.e_li, by=user, reason="不服")
 
     def test_an_appeal_needs_a_confirmed_round_a_reason_and_no_pending_appeal(self):
         open_round = self.open_round(kind=Round.Kind.TERM_END)
@@ -193,9 +194,11 @@ class AppealDecideTests(FrozenTestCase):
     def test_only_the_org_department_decides(self):
         appeal = services.appeal_file(entry=self.e_li, by=self.lucy, reason="不服")
         for user in (self.lucy, self.dave, self.tina, self.bob):
-            with self.subTest(user=user.username):
-                with self.assertRaisesMessage(services.AssessmentError, "只有组织部门可以复核申诉"):
-                    services.appeal_decide(appeal=appeal, by=user, new_grade="优秀", decision="改")
+            with (
+                self.subTest(user=user.username),
+                self.assertRaisesMessage(services.AssessmentError, "只有组织部门可以复核申诉"),
+            ):
+                services.appeal_decide(appeal=appeal, by=user, new_grade="优秀", decision="改")
 
     def test_the_decision_needs_a_grade_and_a_reason(self):
         appeal = services.appeal_file(entry=self.e_li, by=self.lucy, reason="不服")
@@ -205,3 +208,20 @@ class AppealDecideTests(FrozenTestCase):
             services.appeal_decide(appeal=appeal, by=self.alice, new_grade="良好", decision="x")
         with self.assertRaisesMessage(services.AssessmentError, "请填写复核意见"):
             services.appeal_decide(appeal=appeal, by=self.alice, new_grade="称职", decision=" ")
+
+
+class GradeSetTests(AssessmentTestCase):
+    def test_the_org_department_sets_a_draft_grade_others_cannot_and_not_after_freezing(self):
+        round_ = self.open_round()
+        entry = round_.entries.first()
+        for user in (self.tina, self.bob, self.dave):
+            with (
+                self.subTest(user=user.username),
+                self.assertRaisesMessage(services.AssessmentError, "只有组织部门可以评定等次"),
+            ):
+                services.grade_set(entry=entry, by=user, grade="优秀")
+        with self.assertRaisesMessage(services.AssessmentError, "等次须为"):
+            services.grade_set(entry=entry, by=self.alice, grade="良好")
+        services.grade_set(entry=entry, by=self.alice, grade="称职")
+        entry.refresh_from_db()
+        self.assertEqual(entry.grade, "称职")

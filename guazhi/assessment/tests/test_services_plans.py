@@ -69,11 +69,11 @@ class PlanStartTests(PlanTestCase):
 
     def test_only_the_cadre_himself_or_the_org_department_makes_his_plan(self):
         for user in (self.dave, self.tina, self.hank, self.bob, self.eve):
-            with self.subTest(user=user.username):
-                with self.assertRaisesMessage(
-                    services.AssessmentError, "无权制定该干部的考核指标方案"
-                ):
-                    services.plan_start(placement=self.p_li, by=user)
+            with (
+                self.subTest(user=user.username),
+                self.assertRaisesMessage(services.AssessmentError, "无权制定该干部的考核指标方案"),
+            ):
+                services.plan_start(placement=self.p_li, by=user)
         self.assertFalse(Plan.objects.filter(placement=self.p_li).exists())
 
 
@@ -105,9 +105,11 @@ class PlanSaveTests(PlanTestCase):
             ([(self.ind["工作作风"], "很多", None)], "指标“工作作风”的权重或目标值不是数字"),
         ]
         for items, message in cases:
-            with self.subTest(message=message):
-                with self.assertRaisesMessage(services.AssessmentError, message):
-                    services.plan_save(plan=plan, items=items, by=self.lucy)
+            with (
+                self.subTest(message=message),
+                self.assertRaisesMessage(services.AssessmentError, message),
+            ):
+                services.plan_save(plan=plan, items=items, by=self.lucy)
         self.assertEqual(plan.items.count(), 0)
 
     def test_a_qualitative_item_keeps_no_target(self):
@@ -125,11 +127,11 @@ class PlanSaveTests(PlanTestCase):
     def test_others_cannot_change_the_plan(self):
         plan = services.plan_start(placement=self.p_li, by=self.lucy)
         for user in (self.dave, self.tina, self.hank):
-            with self.subTest(user=user.username):
-                with self.assertRaisesMessage(
-                    services.AssessmentError, "无权修改该干部的考核指标方案"
-                ):
-                    services.plan_save(plan=plan, items=self.full(), by=user)
+            with (
+                self.subTest(user=user.username),
+                self.assertRaisesMessage(services.AssessmentError, "无权修改该干部的考核指标方案"),
+            ):
+                services.plan_save(plan=plan, items=self.full(), by=user)
 
 
 class AgreeApproveTests(PlanTestCase):
@@ -164,9 +166,11 @@ class AgreeApproveTests(PlanTestCase):
         plan = services.plan_start(placement=self.p_li, by=self.alice)
         plan = services.plan_save(plan=plan, items=self.full(), by=self.alice)
         for user in (self.alice, self.dave, self.tina):
-            with self.subTest(user=user.username):
-                with self.assertRaisesMessage(services.AssessmentError, "须由干部本人确认"):
-                    services.plan_agree(plan=plan, by=user)
+            with (
+                self.subTest(user=user.username),
+                self.assertRaisesMessage(services.AssessmentError, "须由干部本人确认"),
+            ):
+                services.plan_agree(plan=plan, by=user)
 
     def test_for_a_cadre_without_an_account_the_org_department_records_his_agreement(self):
         self.plan_zhou.items.all().delete()
@@ -184,9 +188,11 @@ class AgreeApproveTests(PlanTestCase):
             services.plan_approve(plan=plan, by=self.alice)
         plan = services.plan_agree(plan=plan, by=self.lucy)
         for user in (self.bob, self.lucy, self.tina, self.carol):
-            with self.subTest(user=user.username):
-                with self.assertRaisesMessage(services.AssessmentError, "只有组织部门可以审定"):
-                    services.plan_approve(plan=plan, by=user)
+            with (
+                self.subTest(user=user.username),
+                self.assertRaisesMessage(services.AssessmentError, "只有组织部门可以审定"),
+            ):
+                services.plan_approve(plan=plan, by=user)
         plan = services.plan_approve(plan=plan, by=self.alice)
         self.assertEqual((plan.status, plan.approved_by), ("approved", self.alice))
         self.assertEqual(services.plan_approved(self.p_li), plan)

@@ -45,11 +45,13 @@ class ProposeTests(AssessmentTestCase):
     def test_others_may_not_propose(self):
         # tom leads batch 6's team, not this one.
         for user in (self.tom, self.dave, self.hank, self.carol, self.eve):
-            with self.subTest(user=user.username):
-                with self.assertRaisesMessage(
+            with (
+                self.subTest(user=user.username),
+                self.assertRaisesMessage(
                     services.AssessmentError, "只有本批工作队队长、副队长或组织部门"
-                ):
-                    self.propose(by=user)
+                ),
+            ):
+                self.propose(by=user)
         self.assertFalse(QuarterResult.objects.exists())
 
     def test_the_proposal_can_change_until_confirmed(self):
@@ -89,11 +91,11 @@ class ConfirmTests(AssessmentTestCase):
     def test_the_org_department_confirms(self):
         result = self.proposed(self.p_wang, "好")
         for user in (self.tina, self.bob, self.dave):
-            with self.subTest(user=user.username):
-                with self.assertRaisesMessage(
-                    services.AssessmentError, "只有组织部门可以确认平时考核"
-                ):
-                    services.quarter_confirm(results=[result], by=user)
+            with (
+                self.subTest(user=user.username),
+                self.assertRaisesMessage(services.AssessmentError, "只有组织部门可以确认平时考核"),
+            ):
+                services.quarter_confirm(results=[result], by=user)
         [confirmed] = services.quarter_confirm(results=[result], by=self.alice)
         self.assertEqual((confirmed.status, confirmed.confirmed_by), ("confirmed", self.alice))
         self.assertIsNotNone(confirmed.confirmed_at)

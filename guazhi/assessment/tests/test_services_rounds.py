@@ -118,9 +118,11 @@ class RoundCreateTests(AssessmentTestCase):
 
     def test_only_the_org_department_opens_a_round(self):
         for user in (self.bob, self.tina, self.hank, self.dave):
-            with self.subTest(user=user.username):
-                with self.assertRaisesMessage(services.AssessmentError, "只有组织部门可以发起考核"):
-                    self.open_round(by=user)
+            with (
+                self.subTest(user=user.username),
+                self.assertRaisesMessage(services.AssessmentError, "只有组织部门可以发起考核"),
+            ):
+                self.open_round(by=user)
         self.assertFalse(Round.objects.exists())
 
     def test_a_second_round_of_the_same_kind_and_year_is_refused(self):
@@ -171,16 +173,18 @@ class RatingTests(AssessmentTestCase):
     def test_rating_submit_is_refused_for_anyone_but_the_rater(self):
         rating = Rating.objects.get(entry=self.e_wang, rater_kind=K.HOST)
         for user in (self.alice, self.tina, self.dave, self.lucy, self.sam):
-            with self.subTest(user=user.username):
-                with self.assertRaisesMessage(services.AssessmentError, "只能由评价人本人提交评价"):
-                    services.rating_submit(
-                        rating=rating,
-                        by=user,
-                        political=90,
-                        conduct=90,
-                        performance=90,
-                        integrity=90,
-                    )
+            with (
+                self.subTest(user=user.username),
+                self.assertRaisesMessage(services.AssessmentError, "只能由评价人本人提交评价"),
+            ):
+                services.rating_submit(
+                    rating=rating,
+                    by=user,
+                    political=90,
+                    conduct=90,
+                    performance=90,
+                    integrity=90,
+                )
         rating.refresh_from_db()
         self.assertIsNone(rating.submitted_at)
 
@@ -194,9 +198,8 @@ class RatingTests(AssessmentTestCase):
             ({"integrity": "很好"}, "廉洁自律须为 0–100 的整数"),
         ):
             marks = {"political": 90, "conduct": 90, "performance": 90, "integrity": 90, **bad}
-            with self.subTest(bad=bad):
-                with self.assertRaisesMessage(services.AssessmentError, message):
-                    services.rating_submit(rating=rating, by=self.hank, **marks)
+            with self.subTest(bad=bad), self.assertRaisesMessage(services.AssessmentError, message):
+                services.rating_submit(rating=rating, by=self.hank, **marks)
         services.rating_submit(
             rating=rating, by=self.hank, political=0, conduct="100", performance=D(70), integrity=1
         )
@@ -206,11 +209,11 @@ class RatingTests(AssessmentTestCase):
         self.e_wang.refresh_from_db()
         self.assertEqual(self.e_wang.self_summary, "一年来……")
         for user in (self.lucy, self.alice, self.tina):
-            with self.subTest(user=user.username):
-                with self.assertRaisesMessage(
-                    services.AssessmentError, "个人总结只能由干部本人填写"
-                ):
-                    services.self_summary_save(entry=self.e_wang, by=user, text="代写")
+            with (
+                self.subTest(user=user.username),
+                self.assertRaisesMessage(services.AssessmentError, "个人总结只能由干部本人填写"),
+            ):
+                services.self_summary_save(entry=self.e_wang, by=user, text="代写")
 
 
 class IndicatorScoreTests(AssessmentTestCase):
@@ -270,13 +273,13 @@ class IndicatorScoreTests(AssessmentTestCase):
 
     def test_only_the_org_department_scores_items(self):
         for user in (self.tina, self.hank, self.dave, self.bob):
-            with self.subTest(user=user.username):
-                with self.assertRaisesMessage(
-                    services.AssessmentError, "只有组织部门可以评定指标得分"
-                ):
-                    services.indicator_score_set(
-                        entry=self.e_wang, item=self.items["工作作风"], score=80, by=user
-                    )
+            with (
+                self.subTest(user=user.username),
+                self.assertRaisesMessage(services.AssessmentError, "只有组织部门可以评定指标得分"),
+            ):
+                services.indicator_score_set(
+                    entry=self.e_wang, item=self.items["工作作风"], score=80, by=user
+                )
 
 
 class ComputeTests(AssessmentTestCase):

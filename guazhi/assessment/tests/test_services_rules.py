@@ -239,11 +239,11 @@ class ConfirmTests(RulesTestCase):
 
     def test_only_the_org_department_confirms(self):
         for user in (self.bob, self.tina, self.hank, self.dave):
-            with self.subTest(user=user.username):
-                with self.assertRaisesMessage(
-                    services.AssessmentError, "只有组织部门可以确认考核结果"
-                ):
-                    self.confirm(by=user)
+            with (
+                self.subTest(user=user.username),
+                self.assertRaisesMessage(services.AssessmentError, "只有组织部门可以确认考核结果"),
+            ):
+                self.confirm(by=user)
 
     def test_an_annual_round_writes_the_cadres_annual_results(self):
         AnnualAssessment.objects.create(cadre=self.wang, year=2027, result="称职", source="录入")
