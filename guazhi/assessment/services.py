@@ -55,6 +55,7 @@ from .models import (
     QuarterResult,
     Rating,
     Round,
+    TemplateItem,
 )
 
 D = Decimal
@@ -131,6 +132,62 @@ def library_defaults() -> list[Indicator]:
             )
         result.append(indicator)
     return result
+
+
+# The generic plan template new plans start from when their post has none (a sensible
+# spread over the six dimensions; each programme edits plans per cadre).
+GENERIC_TEMPLATE = [
+    ("走访企业次数", 25),
+    ("发现项目线索", 20),
+    ("解放思想转变作风", 10),
+    ("履职能力提升", 15),
+    ("参加学习研讨调研", 10),
+    ("工作纪实", 20),
+]
+
+
+def template_defaults() -> PlanTemplate:
+    """The generic template (通用模板), created once from the default library."""
+    template = PlanTemplate.objects.filter(post__isnull=True).order_by("pk").first()
+    if template is None:
+        template = PlanTemplate.objects.create(name="通用模板")
+    if not template.items.exists():
+        by_name = {i.name: i for i in library_defaults()}
+        TemplateItem.objects.bulk_create(
+            [
+                TemplateItem(
+                    template=template,
+                    indicator=by_name[name],
+                    weight=Decimal(weight),
+                    target=by_name[name].default_target,
+                )
+                for name, weight in GENERIC_TEMPLATE
+                if name in by_name
+            ]
+        )
+    return template
+
+
+@transaction.atomic
+def template_from_plan(*, plan: Plan, by: User) -> PlanTemplate:
+    """Save a plan's items as its post's template, so the next cadres on that post start
+    from it (对岗设标)."""
+    _need(is_manager(by, "assessment.change_plan"), "只有组织部门可以保存岗位模板")
+    _check_weights(plan)
+    post = plan.placement.post
+    template, _created = PlanTemplate.objects.get_or_create(
+        post=post, defaults={"name": f"{post.title}模板"}
+    )
+    template.items.all().delete()
+    TemplateItem.objects.bulk_create(
+        [
+            TemplateItem(
+                template=template, indicator_id=i.indicator_id, weight=i.weight, target=i.target
+            )
+            for i in plan.items.all()
+        ]
+    )
+    return template
 
 
 def policy_for(programme) -> Policy:
@@ -228,10 +285,7 @@ def plan_start(*, placement: Placement, by: User) -> Plan:
     current = plan_current(placement)
     if current is not None:
         return current
-    template = (
-        PlanTemplate.objects.filter(post_id=placement.post_id).first()
-        or PlanTemplate.objects.filter(post__isnull=True).order_by("pk").first()
-    )
+    template = PlanTemplate.objects.filter(post_id=placement.post_id).first() or template_defaults()
     plan = Plan.objects.create(placement=placement, version=1, created_by=by)
     if template is not None:
         PlanItem.objects.bulk_create(

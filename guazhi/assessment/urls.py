@@ -19,6 +19,7 @@ urlpatterns = [
     path("placements/<int:pk>/plan/edit/", views.plan_edit, name="plan_edit"),
     path("plans/<int:pk>/agree/", views.plan_agree, name="plan_agree"),
     path("plans/<int:pk>/approve/", views.plan_approve, name="plan_approve"),
+    path("plans/<int:pk>/template/", views.plan_save_template, name="plan_save_template"),
     # 平时考核
     path("batches/<int:pk>/quarters/", views.quarter_current, name="quarters"),
     path(

@@ -470,6 +470,9 @@ def plan_detail(request, pk):
             "can_approve": is_current
             and shown.status == Plan.Status.AGREED
             and access.is_manager(user, "assessment.approve_plan"),
+            "can_save_template": shown is not None
+            and shown.status == Plan.Status.APPROVED
+            and access.is_manager(user, "assessment.change_plan"),
         },
     )
 
@@ -572,6 +575,21 @@ def plan_agree(request, pk):
 def plan_approve(request, pk):
     access.require_manager(request.user, "assessment.approve_plan")
     return _plan_action(request, pk, services.plan_approve, _("指标方案已审定。"))
+
+
+@login_required
+@require_POST
+def plan_save_template(request, pk):
+    plan = access.access_plan(request.user, pk)
+    try:
+        template = services.template_from_plan(plan=plan, by=request.user)
+    except services.AssessmentError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, _("已存为“%(t)s”，该岗位以后的方案从它开始。") % {"t": template.name}
+        )
+    return redirect("assessment:plan", pk=plan.placement_id)
 
 
 # --- 平时考核 -------------------------------------------------------------------------------

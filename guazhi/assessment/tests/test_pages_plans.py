@@ -287,3 +287,21 @@ class PlanPageTests(AssessmentTestCase):
         self.assertIn("考核指标方案须由干部本人确认", messages_of(response))
         plan.refresh_from_db()
         self.assertEqual(plan.status, "draft")
+
+
+class PlanTemplatePageTests(AssessmentTestCase):
+    def test_the_org_department_saves_an_approved_plan_as_its_posts_template(self):
+        from ..models import PlanTemplate
+
+        url = f"/assessment/plans/{self.plan_wang.pk}/template/"
+        self.login(self.tina)
+        self.client.post(url)
+        self.assertFalse(PlanTemplate.objects.filter(post=self.p_wang.post).exists())
+        self.login(self.alice)
+        page = self.client.get(f"/assessment/placements/{self.p_wang.pk}/plan/").content.decode()
+        self.assertIn("存为岗位模板", page)
+        self.client.post(url)
+        self.assertEqual(
+            PlanTemplate.objects.get(post=self.p_wang.post).items.count(),
+            self.plan_wang.items.count(),
+        )

@@ -53,14 +53,27 @@ class PlanStartTests(PlanTestCase):
             [("专业素养", D(40), None), ("参加学习研讨调研", D(60), D(20))],
         )
 
-    def test_without_a_post_template_the_generic_one_is_used_else_an_empty_plan(self):
+    def test_without_a_post_template_the_generic_one_is_used(self):
         plan = services.plan_start(placement=self.p_li, by=self.lucy)
-        self.assertEqual(plan.items.count(), 0)
+        names = [i.indicator.name for i in plan.items.all()]
+        self.assertEqual(sorted(names), sorted(n for n, _w in services.GENERIC_TEMPLATE))
+        self.assertEqual(sum(i.weight for i in plan.items.all()), D(100))
         plan.delete()
-        generic = PlanTemplate.objects.create(name="通用")
+        generic = PlanTemplate.objects.get(post__isnull=True)
+        generic.items.all().delete()
         TemplateItem.objects.create(template=generic, indicator=self.ind["工作作风"], weight=100)
         plan = services.plan_start(placement=self.p_li, by=self.lucy)
         self.assertEqual([i.indicator.name for i in plan.items.all()], ["工作作风"])
+
+    def test_an_approved_plan_becomes_its_posts_template_for_the_org_department_only(self):
+        with self.assertRaisesMessage(services.AssessmentError, "只有组织部门可以保存岗位模板"):
+            services.template_from_plan(plan=self.plan_wang, by=self.tina)
+        template = services.template_from_plan(plan=self.plan_wang, by=self.alice)
+        self.assertEqual(template.post, self.p_wang.post)
+        self.assertEqual(
+            sorted((t.indicator_id, t.weight) for t in template.items.all()),
+            sorted((i.indicator_id, i.weight) for i in self.plan_wang.items.all()),
+        )
 
     def test_starting_again_returns_the_current_plan(self):
         first = services.plan_start(placement=self.p_li, by=self.alice)
@@ -104,13 +117,15 @@ class PlanSaveTests(PlanTestCase):
             (self.items(("走访企业次数", 40, 0)), "定量指标“走访企业次数”须填写大于 0 的目标值"),
             ([(self.ind["工作作风"], "很多", None)], "指标“工作作风”的权重或目标值不是数字"),
         ]
+        before = sorted(plan.items.values_list("indicator_id", "weight"))
         for items, message in cases:
             with (
                 self.subTest(message=message),
                 self.assertRaisesMessage(services.AssessmentError, message),
             ):
                 services.plan_save(plan=plan, items=items, by=self.lucy)
-        self.assertEqual(plan.items.count(), 0)
+        # Nothing partial: the draft keeps the items it started with (the generic template).
+        self.assertEqual(sorted(plan.items.values_list("indicator_id", "weight")), before)
 
     def test_a_qualitative_item_keeps_no_target(self):
         plan = services.plan_start(placement=self.p_li, by=self.lucy)
