@@ -7,7 +7,7 @@ round"):
 - approved personalised plans for every cadre of 第3批 and 第4批 (one 第4批 plan changed after
   approval: version 2 waits for the cadre's agreement and re-approval);
 - confirmed 平时考核 for 第3批's quarters and for 第4批's second and third quarters of 2026;
-- 第3批's 期满考核 rated by the host units, the team and the org department, computed and
+- 第3批's 2024 年度考核 rated by the host units, the team and the org department, computed and
   confirmed within the 20 % 优秀 quota (results written to each cadre's record);
 - 第4批's 2026 年度考核 open, with part of the ratings given, so raters have work to do.
 
@@ -145,13 +145,13 @@ def load() -> None:
         _quarters(batch3, User.objects.get(pk=leader3), zzb, [(2024, 2), (2024, 3), (2024, 4)], rng)
         _quarters(batch4, User.objects.get(pk=leader4), zzb, [(2026, 2), (2026, 3)], rng)
 
-        # 第3批 期满考核: rated, computed, confirmed within the quota.
+        # 第3批 2024 年度考核: rated, computed, confirmed within the quota.
         round3 = services.round_create(
             batch=batch3,
-            kind=Round.Kind.TERM_END,
-            year=2025,
+            kind=Round.Kind.ANNUAL,
+            year=2024,
             period_start=batch3.start,
-            period_end=batch3.end,
+            period_end=date(2024, 12, 31),
             by=zzb,
         )
         _rate_all(round3, rng)

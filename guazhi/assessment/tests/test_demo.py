@@ -1,5 +1,6 @@
 """The assessment demo: approved plans for 第3批 and 第4批 (one re-opened as version 2), a
-confirmed 第3批 期满考核 within the 20 % 优秀 quota, and an open 第4批 round with ratings to give."""
+confirmed 第3批 2024 年度考核 within the 20 % 优秀 quota whose results reach the cadres' records,
+and an open 第4批 round with ratings to give."""
 
 import time_machine
 from django.test import TestCase
@@ -7,6 +8,7 @@ from django.test import TestCase
 from guazhi.assessment import demo, services
 from guazhi.assessment.models import Plan, Rating, Round
 from guazhi.cadres import demo as cadres_demo
+from guazhi.cadres.models import AnnualAssessment
 from guazhi.core import demo as core_demo
 from guazhi.returns import demo as returns_demo
 from guazhi.selection import demo as selection_demo
@@ -29,6 +31,9 @@ class AssessmentDemoTests(TestCase):
         n = round3.entries.count()
         self.assertEqual(n, 17)
         self.assertEqual(counts["优秀"], n * 20 // 100)  # 3 of 17
+        self.assertEqual(
+            AnnualAssessment.objects.filter(year=2024, source="挂职考核", result="优秀").count(), 3
+        )
 
     def test_plans_are_approved_and_one_waits_for_reapproval(self):
         statuses = list(Plan.objects.values_list("status", flat=True))
