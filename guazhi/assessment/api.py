@@ -29,10 +29,9 @@ from rest_framework.exceptions import PermissionDenied as ApiDenied
 from rest_framework.response import Response
 
 from guazhi.core.access import scope_for
+from guazhi.core.apifields import DETAIL_400, IdFilter, Refused, codes
 from guazhi.programmes import access as programme_access
-from guazhi.programmes.api import DETAIL_400, Refused
 from guazhi.programmes.models import Batch, Placement
-from guazhi.teams.api import IdFilter, codes
 
 from . import access, services, sources
 from .models import (

@@ -14,37 +14,20 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import (
     OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
     extend_schema_view,
     inline_serializer,
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 
 from guazhi.cadres.models import ExpertiseTag, Rank
+from guazhi.core.apifields import DETAIL_400, Refused
 from guazhi.core.models import OrgUnit
 
 from . import access, services
 from .models import Batch, Placement, PlacementChange, Post, PostRequirement, Programme
-
-
-class Refused(APIException):
-    """A workflow action the service refused: 400 with the service's own message. Raised (not
-    returned) so the request's transaction is rolled back as for any other error."""
-
-    status_code = 400
-    default_detail = "操作未能完成"
-    default_code = "refused"
-
-
-DETAIL_400 = OpenApiResponse(
-    inline_serializer("RefusedResponse", {"detail": serializers.CharField()}),
-    description="操作被拒绝，detail 为中文原因",
-)
-
 
 # --- programmes ----------------------------------------------------------------------------
 

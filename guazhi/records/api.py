@@ -19,8 +19,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied as ApiDenied
 from rest_framework.response import Response
 
-from guazhi.programmes.api import DETAIL_400, Refused
-from guazhi.teams.api import IdFilter
+from guazhi.core.apifields import DETAIL_400, IdFilter, Refused
 
 from . import access, services
 from .models import DailyRecord

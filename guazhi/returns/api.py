@@ -19,9 +19,8 @@ from rest_framework.response import Response
 
 from guazhi.cadres.models import Cadre
 from guazhi.core.access import scope_for
-from guazhi.programmes.api import DETAIL_400, Refused
+from guazhi.core.apifields import DETAIL_400, IdFilter, Refused, codes
 from guazhi.programmes.models import Placement
-from guazhi.teams.api import IdFilter, codes
 
 from . import access, services
 from .models import CareerEvent, FollowUp, ReturnRecord

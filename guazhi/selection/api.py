@@ -22,8 +22,8 @@ from rest_framework.views import APIView
 from guazhi.cadres import access as cadre_access
 from guazhi.cadres.models import Cadre
 from guazhi.core.access import scope_for
+from guazhi.core.apifields import DETAIL_400, Refused
 from guazhi.programmes import access as programme_access
-from guazhi.programmes.api import DETAIL_400, Refused
 from guazhi.programmes.models import Batch
 
 from . import access, services

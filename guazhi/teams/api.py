@@ -15,15 +15,14 @@ import django_filters
 from django.db.models import Count, Max, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied as ApiDenied
 from rest_framework.response import Response
 
 from guazhi.cadres.models import Cadre
-from guazhi.programmes.api import DETAIL_400, Refused
+from guazhi.core.apifields import DETAIL_400, Refused, codes
 from guazhi.programmes.models import Placement
 
 from . import access, services
@@ -38,18 +37,6 @@ from .models import (
     WorkTeam,
     is_party_member,
 )
-
-
-def codes(choices) -> str:
-    """Help text listing a choice set's codes (read-only code fields are plain strings in the
-    schema: the enum is documented once, on the field that accepts it)."""
-    return "；".join(f"{value} {label}" for value, label in choices)
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class IdFilter(django_filters.rest_framework.NumberFilter):
-    """An id in the query string (?cadre=12): an integer, matched without revealing whether
-    a record outside the caller's scope exists."""
 
 
 def _teams_filter_queryset(request):
