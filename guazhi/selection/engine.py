@@ -61,6 +61,19 @@ class Problem:
     max_per_unit: int | None = None  # assigned cadres per sending unit
     pinned: Sequence[tuple[int, int]] = ()
     forbidden: Sequence[tuple[int, int]] = ()
+    # What messages call a cadre, post or sending unit (names for users; indices by default).
+    cadre_names: Sequence[str] | None = None
+    post_names: Sequence[str] | None = None
+    unit_names: Sequence[str] | None = None
+
+    def cadre_label(self, i: int) -> str:
+        return self.cadre_names[i] if self.cadre_names is not None else f"干部#{i}"
+
+    def post_label(self, j: int) -> str:
+        return f"“{self.post_names[j]}”" if self.post_names is not None else f"岗位#{j}"
+
+    def unit_label(self, u: int) -> str:
+        return self.unit_names[u] if self.unit_names is not None else f"派出单位#{u}"
 
 
 @dataclass
@@ -607,21 +620,31 @@ def solve(problem: Problem, *, time_limit: float = 10.0) -> Solution:
     problems, pin_post, pin_unit, pin_of = [], np.zeros(p, np.int64), defaultdict(int), {}
     for i, j in d.pinned:
         if (i, j) in d.forbidden:
-            problems.append(f"干部#{i}→岗位#{j} 既被固定安排又被排除")
+            problems.append(
+                f"{problem.cadre_label(i)}→{problem.post_label(j)} 既被固定安排又被排除"
+            )
         if not d.eligible[i, j]:
-            problems.append(f"固定安排的干部#{i}不符合岗位#{j}的任职条件")
+            problems.append(
+                f"固定安排的{problem.cadre_label(i)}不符合{problem.post_label(j)}的任职条件"
+            )
         if i in pin_of:
-            problems.append(f"干部#{i}被固定安排到多个岗位（#{pin_of[i]}、#{j}）")
+            problems.append(
+                f"{problem.cadre_label(i)}被固定安排到多个岗位（{problem.post_label(pin_of[i])}、{problem.post_label(j)}）"
+            )
             continue
         pin_of[i] = j
         pin_post[j] += 1
         pin_unit[int(d.unit[i])] += 1
     for j in np.flatnonzero(pin_post > d.capacity):
-        problems.append(f"岗位#{j}固定安排 {pin_post[j]} 人，超过名额 {d.capacity[j]} 人")
+        problems.append(
+            f"{problem.post_label(j)}固定安排 {pin_post[j]} 人，超过名额 {d.capacity[j]} 人"
+        )
     if d.max_per_unit is not None:
         for u, k in sorted(pin_unit.items()):
             if k > d.max_per_unit:
-                problems.append(f"派出单位#{u}固定安排 {k} 人，超过每单位上限 {d.max_per_unit} 人")
+                problems.append(
+                    f"{problem.unit_label(u)}固定安排 {k} 人，超过每单位上限 {d.max_per_unit} 人"
+                )
     if problems:
         return _infeasible(t0, "固定安排无法满足：" + "；".join(problems))
     pins = sorted(pin_of.items())
@@ -825,9 +848,9 @@ def evaluate(problem: Problem, pairs: Sequence[tuple[int, int]]) -> tuple[float,
     total = sum(int(np.rint(raw[i, j] * SCALE)) for i, j in valid if np.isfinite(raw[i, j])) / SCALE
     for i, j in valid:
         if not d.eligible[i, j]:
-            issues.append(f"干部#{i}不符合岗位#{j}的任职条件")
+            issues.append(f"{problem.cadre_label(i)}不符合{problem.post_label(j)}的任职条件")
         if (i, j) in d.forbidden:
-            issues.append(f"干部#{i}→岗位#{j} 是已排除的搭配")
+            issues.append(f"{problem.cadre_label(i)}→{problem.post_label(j)} 是已排除的搭配")
     per_cadre: dict[int, int] = defaultdict(int)
     per_post = np.zeros(p, np.int64)
     for i, j in valid:
@@ -835,9 +858,9 @@ def evaluate(problem: Problem, pairs: Sequence[tuple[int, int]]) -> tuple[float,
         per_post[j] += 1
     for i, k in sorted(per_cadre.items()):
         if k > 1:
-            issues.append(f"干部#{i}被安排了 {k} 次（每人至多一个岗位）")
+            issues.append(f"{problem.cadre_label(i)}被安排了 {k} 次（每人至多一个岗位）")
     for j in np.flatnonzero(per_post > d.capacity):
-        issues.append(f"岗位#{j}安排 {per_post[j]} 人，超过名额 {d.capacity[j]} 人")
+        issues.append(f"{problem.post_label(j)}安排 {per_post[j]} 人，超过名额 {d.capacity[j]} 人")
     people = sorted(per_cadre)
     if d.max_per_unit is not None:
         per_unit: dict[int, int] = defaultdict(int)
@@ -845,7 +868,9 @@ def evaluate(problem: Problem, pairs: Sequence[tuple[int, int]]) -> tuple[float,
             per_unit[int(d.unit[i])] += 1
         for u, k in sorted(per_unit.items()):
             if k > d.max_per_unit:
-                issues.append(f"派出单位#{u}安排 {k} 人，超过每单位上限 {d.max_per_unit} 人")
+                issues.append(
+                    f"{problem.unit_label(u)}安排 {k} 人，超过每单位上限 {d.max_per_unit} 人"
+                )
     if d.share is not None and people:
         n_young = sum(bool(d.young[i]) for i in people)
         if n_young * d.share.denominator < d.share.numerator * len(people):
@@ -855,5 +880,7 @@ def evaluate(problem: Problem, pairs: Sequence[tuple[int, int]]) -> tuple[float,
     chosen = set(valid)
     for i, j in d.pinned:
         if (i, j) not in chosen:
-            issues.append(f"固定安排的干部#{i}→岗位#{j} 未包含在方案中")
+            issues.append(
+                f"固定安排的{problem.cadre_label(i)}→{problem.post_label(j)} 未包含在方案中"
+            )
     return total, issues

@@ -7,7 +7,6 @@ The page, `guazhi match` and the API all call `propose()` and, for a user's own 
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -78,6 +77,11 @@ def _problem(batch, candidates, posts, score, eligible, rules, fixed) -> engine.
     cand_index = {n.pk: i for i, n in enumerate(candidates)}
     post_index = {p.pk: j for j, p in enumerate(posts)}
     unit_ids = {n.nominating_unit_id for n in candidates}
+    units = {n.nominating_unit_id: n.nominating_unit for n in candidates}
+
+    def _unit_name(pk: int) -> str:
+        return units[pk].short_name or units[pk].name
+
     unit_index = {u: k for k, u in enumerate(sorted(unit_ids))}
     pins = {(cand_index[n], post_index[p]) for n, p in fixed.items() if n in cand_index}
     forbidden = set()
@@ -96,6 +100,9 @@ def _problem(batch, candidates, posts, score, eligible, rules, fixed) -> engine.
         max_per_unit=batch.max_per_unit,
         pinned=sorted(pins),
         forbidden=sorted(forbidden),
+        cadre_names=[n.cadre.name for n in candidates],
+        post_names=[str(p) for p in posts],
+        unit_names=[_unit_name(u) for u in sorted(unit_ids, key=unit_index.get)],
     )
 
 
@@ -190,31 +197,8 @@ def compare(proposal: Proposal, pairs: Sequence[tuple[int, int]]) -> Comparison:
         optimum=round(proposal.solution.total_fit, 1),
         filled=len(indexed),
         optimum_filled=proposal.solution.filled,
-        violations=violations + [_named(proposal, p) for p in problems],
+        violations=violations + problems,
     )
-
-
-def _named(proposal: Proposal, message: str) -> str:
-    """The engine speaks in indices (干部#3, 岗位#1, 派出单位#0); users need names."""
-    units = {}
-    for i, n in enumerate(proposal.candidates):
-        units[int(proposal.problem.unit[i])] = n.nominating_unit
-
-    def cadre(m):
-        i = int(m.group(1))
-        return proposal.candidates[i].cadre.name if i < len(proposal.candidates) else m.group(0)
-
-    def post(m):
-        j = int(m.group(1))
-        return f"“{proposal.posts[j]}”" if j < len(proposal.posts) else m.group(0)
-
-    def unit(m):
-        u = units.get(int(m.group(1)))
-        return (u.short_name or u.name) if u else m.group(0)
-
-    message = re.sub(r"干部#(\d+)", cadre, message)
-    message = re.sub(r"岗位#(\d+)", post, message)
-    return re.sub(r"派出单位#(\d+)", unit, message)
 
 
 def confirm(proposal: Proposal, pairs: Sequence[tuple[int, int]], *, by, opinion: str = ""):

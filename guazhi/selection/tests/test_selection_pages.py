@@ -149,6 +149,13 @@ class MatchPageTests(SelectionTestCase):
         self.li_n.refresh_from_db()
         self.assertIsNone(self.li_n.post)
 
+    def test_an_impossible_pin_is_explained_with_names(self):
+        self.login(self.alice)
+        self.client.post(f"{self.url}rule/", {"pair": f"{self.li_n.pk}-{self.post_invest.pk}-pin"})
+        page = self.client.get(self.url).content.decode()
+        self.assertIn("固定安排的李浑南不符合“朝阳区政府 · 投资促进局副局长”的任职条件", page)
+        self.assertNotIn("干部#", page)
+
     def test_the_district_officer_cannot_set_rules(self):
         self.login(self.bob)
         self.client.post(f"{self.url}rule/", {"pair": f"{self.li_n.pk}-{self.post_tech.pk}-pin"})
