@@ -13,5 +13,6 @@ urlpatterns = [
     path("", include("guazhi.records.api_urls")),
     path("", include("guazhi.returns.api_urls")),
     path("", include("guazhi.assessment.api_urls")),
+    path("", include("guazhi.projects.api_urls")),
     path("", include("guazhi.core.api_urls")),
 ]

@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "guazhi.records",
     "guazhi.returns",
     "guazhi.assessment",
+    "guazhi.projects",
 ]
 
 MIDDLEWARE = [

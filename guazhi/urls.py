@@ -12,6 +12,7 @@ urlpatterns = [
     path("records/", include("guazhi.records.urls")),
     path("returns/", include("guazhi.returns.urls")),
     path("assessment/", include("guazhi.assessment.urls")),
+    path("projects/", include("guazhi.projects.urls")),
     path("", include("guazhi.core.urls")),
 ]
 

@@ -137,6 +137,24 @@ ASSESSMENT_MANAGER = [
     "assessment.view_appeal",
     "assessment.decide_appeal",
 ]
+# Cooperation projects (issue 7), scoped in projects/access.py.
+PROJECT_WORKER = [
+    "projects.view_project",
+    "projects.add_project",
+    "projects.change_project",
+    "projects.view_enterprise",
+    "projects.add_enterprise",
+    "projects.view_event",
+]
+PROJECTS_MANAGER = [
+    *PROJECT_WORKER,
+    "projects.export_project",
+    "projects.change_enterprise",
+    "projects.reveal_contact",
+    "projects.add_event",
+    "projects.change_event",
+    "projects.view_green_channel",
+]
 BUSINESS_GRANTS: dict[str, list[str]] = {
     "org_officer": [
         "core.view_orgunit",
@@ -146,6 +164,9 @@ BUSINESS_GRANTS: dict[str, list[str]] = {
         *PROGRAMME_MANAGER,
         *OPERATIONS_MANAGER,
         *ASSESSMENT_MANAGER,
+        *PROJECTS_MANAGER,
+        "projects.view_projectpolicy",
+        "projects.change_projectpolicy",
     ],
     "district_officer": [
         "core.view_orgunit",
@@ -169,6 +190,7 @@ BUSINESS_GRANTS: dict[str, list[str]] = {
         "assessment.view_quarterresult",
         "assessment.view_round",
         "assessment.view_entry",
+        *PROJECTS_MANAGER,
     ],
     "sending_unit": [
         "core.view_orgunit",
@@ -187,6 +209,9 @@ BUSINESS_GRANTS: dict[str, list[str]] = {
         "assessment.view_plan",
         "assessment.view_round",
         "assessment.view_entry",
+        "projects.view_project",
+        "projects.view_enterprise",
+        "projects.view_event",
     ],
     "host_unit": [
         "core.view_orgunit",
@@ -218,6 +243,7 @@ BUSINESS_GRANTS: dict[str, list[str]] = {
         "assessment.add_quarterresult",
         "assessment.view_round",
         "assessment.change_rating",
+        *PROJECT_WORKER,
     ],
     "cadre": [
         "core.view_orgunit",
@@ -243,6 +269,7 @@ BUSINESS_GRANTS: dict[str, list[str]] = {
         "assessment.view_entry",
         "assessment.change_rating",
         "assessment.add_appeal",
+        *PROJECT_WORKER,
     ],
     "leader": [
         "core.view_orgunit",
@@ -253,6 +280,10 @@ BUSINESS_GRANTS: dict[str, list[str]] = {
         "records.view_dailyrecord",
         "returns.view_returnrecord",
         "returns.view_careerevent",
+        "projects.view_project",
+        "projects.view_enterprise",
+        "projects.view_event",
+        "projects.view_green_channel",
     ],
 }
 
