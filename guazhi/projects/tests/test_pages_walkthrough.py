@@ -164,7 +164,7 @@ class WalkthroughTests(ProjectsTestCase):
         self.login(self.alice)
         for url in [
             "/projects/",
-            "/projects/?light=green&stage=%d" % self.s_lead.pk,
+            f"/projects/?light=green&stage={self.s_lead.pk}",
             "/projects/board/",
             "/projects/funnel/",
             "/projects/funnel/?format=json",
