@@ -1055,13 +1055,12 @@ def board(qs: QuerySet[Project], programme: Programme, per_column: int = 12) -> 
             column.count += row["n"]
             column.lights[row["light"]] = row["n"]
     for stage in stages:
-        column = columns[stage.pk]
-        if column.count:
-            column.cards = list(
-                active.filter(stage=stage)
-                .select_related("owner", "enterprise")
-                .order_by("last_progress_on", "pk")[:per_column]
-            )
+        # Every column, even an empty one: the query count depends on the stage list only.
+        columns[stage.pk].cards = list(
+            active.filter(stage=stage)
+            .select_related("owner", "enterprise")
+            .order_by("last_progress_on", "pk")[:per_column]
+        )
     return [columns[s.pk] for s in stages]
 
 

@@ -1247,15 +1247,11 @@ def profile_section(request, cadre):
     return (
         "projects/_profile_projects.html",
         {
-            "section": {
-                "items": items[:8],
-                "count": len(items),
-                "found": sum(1 for c in credits if c.role == Credit.Role.FOUND),
-                "signed": sum(1 for e in items if e["project"].signed_on),
-                "landed": sum(
-                    (e["project"].landed_amount for e in items if e["project"].landed_on), 0
-                ),
-                "list_url": reverse("projects:list") + "?" + urlencode({"cadre": cadre.name}),
-            }
+            "items": items[:8],
+            "count": len(items),
+            "found": sum(1 for c in credits if c.role == Credit.Role.FOUND),
+            "signed": sum(1 for e in items if e["project"].signed_on),
+            "landed": sum((e["project"].landed_amount for e in items if e["project"].landed_on), 0),
+            "list_url": reverse("projects:list") + "?" + urlencode({"cadre": cadre.name}),
         },
     )
