@@ -215,7 +215,7 @@ class ExportAndCardTests(ProjectsTestCase):
         page = self.client.get(f"/projects/?programme={self.programme.pk}&light=red")
         self.assertContains(page, red.title)
         self.assertNotContains(page, green.title)
-        partial = self.client.get(f"/projects/?light=green", headers={"HX-Request": "true"})
+        partial = self.client.get("/projects/?light=green", headers={"HX-Request": "true"})
         self.assertContains(partial, green.title)
         self.assertNotContains(partial, "<html")
 
