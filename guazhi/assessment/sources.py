@@ -9,11 +9,10 @@ text that lists what was counted:
 `compute` works in bulk: one or two queries for all the placements however many there are
 (`placements` is a queryset — used as a subquery — or a list of placements).
 
-The records and teams sources are registered here. The projects app (issue 7) registers its
-own (`projects_leads`, `projects_signed`, `amount_landed`) with `register()` from its
-hooks.connect(); until then those codes are only `PLANNED`: indicators may already name them
-(the default library does), but they are not offered as a source and their values are entered
-by hand like any manual indicator."""
+The records and teams sources are registered here. The projects app registers its own
+(`projects_leads`, `projects_signed`, `amount_landed`, see guazhi/projects/sources.py) with
+`register()` from its hooks.connect(). A code in `PLANNED` that no app has registered is not
+offered as a source and its values are entered by hand like any manual indicator."""
 
 from __future__ import annotations
 

@@ -52,7 +52,7 @@ class IndicatorLibraryTests(AssessmentTestCase):
         ):
             self.assertContains(response, dimension)
         self.assertContains(response, "走访企业次数（工作纪实）")
-        self.assertContains(response, "待项目库上线，暂由人工填报")
+        self.assertContains(response, "到位资金（项目库）")  # registered by the projects app
         self.assertContains(response, "组织部门评分")
 
     def test_the_first_visit_fills_an_empty_library_with_the_defaults(self):
@@ -68,7 +68,7 @@ class IndicatorLibraryTests(AssessmentTestCase):
         self.login(self.alice)
         response = self.client.get("/assessment/indicators/new/")
         self.assertContains(response, "正面实绩条数（工作纪实）")
-        self.assertNotContains(response, "推动签约项目数（项目库）")  # not offered yet
+        self.assertContains(response, "推动签约项目数（项目库）")  # the projects app's source
         response = self.client.post(
             "/assessment/indicators/new/",
             {

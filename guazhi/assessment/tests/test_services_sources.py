@@ -100,17 +100,24 @@ class RecordSourceTests(AssessmentTestCase):
                 self.assertLessEqual(len(ctx.captured_queries), 2)
                 self.assertEqual(by_queryset, self.compute(code))
 
-    def test_project_sources_are_planned_but_not_offered_until_registered(self):
-        self.assertNotIn("projects_signed", dict(sources.choices()))
-        self.assertFalse(sources.available("projects_signed"))
-        self.assertIn("待项目库上线", sources.label("projects_signed"))
-        self.assertFalse(services.is_computed(self.ind["推动签约项目"]))
+    def test_project_sources_are_registered_by_the_projects_app(self):
+        for code in ("projects_leads", "projects_signed", "amount_landed"):
+            self.assertIn(code, dict(sources.choices()))
+            self.assertTrue(sources.available(code))
+        self.assertTrue(services.is_computed(self.ind["推动签约项目"]))
+
+    def test_a_planned_source_is_not_offered_while_unregistered(self):
+        registered = sources.SOURCES.pop("projects_signed")
         try:
+            self.assertNotIn("projects_signed", dict(sources.choices()))
+            self.assertFalse(sources.available("projects_signed"))
+            self.assertIn("待项目库上线", sources.label("projects_signed"))
+            self.assertFalse(services.is_computed(self.ind["推动签约项目"]))
             sources.register("projects_signed", "推动签约项目数（项目库）", "个", signed_two)
             self.assertIn("projects_signed", dict(sources.choices()))
             self.assertTrue(services.is_computed(self.ind["推动签约项目"]))
         finally:
-            sources.SOURCES.pop("projects_signed", None)
+            sources.SOURCES["projects_signed"] = registered
 
 
 class MeetingSourceTests(AssessmentTestCase):
