@@ -38,15 +38,22 @@ HOME_CARDS: list = []
 
 
 def menu_for(request) -> list[dict]:
+    """The menu the user may see; the one item whose URL is the longest prefix of the current
+    path is active (so /projects/board/ lights 项目看板, not also 合作项目 at /projects/)."""
     user = request.user
     current = request.path
-    sections: dict[str, list[dict]] = {}
+    visible = []
     for item in MENU:
         if item.perm and not user.has_perm(item.perm):
             continue
-        url = reverse(item.url_name)
-        active = current == url if url == "/" else current.startswith(url)
+        visible.append((item, reverse(item.url_name)))
+    matches = [
+        url for _item, url in visible if (current == url if url == "/" else current.startswith(url))
+    ]
+    best = max(matches, key=len, default=None)
+    sections: dict[str, list[dict]] = {}
+    for item, url in visible:
         sections.setdefault(str(item.section), []).append(
-            {"label": item.label, "url": url, "icon": item.icon, "active": active}
+            {"label": item.label, "url": url, "icon": item.icon, "active": url == best}
         )
     return [{"section": name, "items": items} for name, items in sections.items()]

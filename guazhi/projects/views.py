@@ -187,6 +187,11 @@ def board(request):
         )
     today = timezone.localdate()
     for column in columns:
+        column.light_counts = [
+            (light, LIGHT_LABELS[light], column.lights[light])
+            for light in (Light.RED, Light.YELLOW, Light.GREEN)
+            if column.lights.get(light)
+        ]
         for p in column.cards:
             p.light_class = LIGHT_CLASS.get(p.light, "secondary")
             p.idle = (today - p.last_progress_on).days
