@@ -468,3 +468,35 @@ class ProjectListTests(ProjectsApiCase):
         self.assertEqual(
             self.api(self.alice, "get", f"{PROJECTS}funnel/?programme=99999").status_code, 404
         )
+
+
+class SchemaTests(ProjectsApiCase):
+    def test_the_projects_endpoints_are_in_the_openapi_document_without_warnings(self):
+        from drf_spectacular.drainage import GENERATOR_STATS
+
+        GENERATOR_STATS.reset()
+        with GENERATOR_STATS.silence():
+            response = self.client.get("/api/v1/schema/", headers={"Accept": "application/json"})
+        doc = response.json()
+        for path in (
+            "/api/v1/enterprises/{id}/contacts/",
+            "/api/v1/enterprise-contacts/{id}/reveal/",
+            "/api/v1/projects/{id}/move/",
+            "/api/v1/projects/{id}/history/",
+            "/api/v1/projects/board/",
+            "/api/v1/projects/funnel/",
+            "/api/v1/project-stages/",
+            "/api/v1/project-tasks/{id}/",
+            "/api/v1/project-blockers/{id}/escalate/",
+            "/api/v1/project-members/{id}/",
+            "/api/v1/project-credits/",
+            "/api/v1/project-updates/",
+            "/api/v1/project-events/{id}/",
+        ):
+            self.assertIn(path, doc["paths"])
+        mine = [
+            message
+            for message in [*GENERATOR_STATS._warn_cache, *GENERATOR_STATS._error_cache]
+            if "projects/api.py" in message or "Project" in message
+        ]
+        self.assertEqual(mine, [])
