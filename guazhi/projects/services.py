@@ -862,7 +862,7 @@ def task_update(
     if status is not None:
         if status not in Task.Status.values:
             raise ProjectError("请选择任务状态", "status")
-        if status == Task.Status.CANCELLED and not (note or task.note).strip():
+        if status == Task.Status.CANCELLED and not (task.note if note is None else note).strip():
             raise ProjectError("取消任务须填写说明", "note")
         task.status = status
         task.done_on = _today() if status == Task.Status.DONE else None
