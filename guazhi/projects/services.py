@@ -195,10 +195,11 @@ def stages_save(*, programme: Programme, by: User, rows: list[tuple[int | None, 
         )
         if used:
             raise ProjectError(f"阶段“{stage.name}”已有项目或历史记录，不能删除", "stages")
-    # Move existing orders out of the way first (unique per programme).
+    # Move existing orders and names out of the way first (both unique per programme), so
+    # stages may exchange names or a new stage take a name another one gives up.
     offset = 1000
     for stage in current.values():
-        Stage.objects.filter(pk=stage.pk).update(order=stage.order + offset)
+        Stage.objects.filter(pk=stage.pk).update(order=stage.order + offset, name=f"#{stage.pk}")
     Stage.objects.filter(programme=programme).exclude(pk__in=kept).delete()
     result = []
     for order, (pk, name, evidence) in enumerate(rows, start=1):
