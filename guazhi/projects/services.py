@@ -195,11 +195,13 @@ def stages_save(*, programme: Programme, by: User, rows: list[tuple[int | None, 
         )
         if used:
             raise ProjectError(f"阶段“{stage.name}”已有项目或历史记录，不能删除", "stages")
-    # Move existing orders and names out of the way first (both unique per programme), so
-    # stages may exchange names or a new stage take a name another one gives up.
+    # Move existing orders, and the names that change, out of the way first (both unique per
+    # programme), so stages may exchange names or a new stage take a name another gives up.
     offset = 1000
+    renamed = {pk for pk, name, _e in rows if pk in current and current[pk].name != name.strip()}
     for stage in current.values():
-        Stage.objects.filter(pk=stage.pk).update(order=stage.order + offset, name=f"#{stage.pk}")
+        moved = {"name": f"#{stage.pk}"} if stage.pk in renamed else {}
+        Stage.objects.filter(pk=stage.pk).update(order=stage.order + offset, **moved)
     Stage.objects.filter(programme=programme).exclude(pk__in=kept).delete()
     result = []
     for order, (pk, name, evidence) in enumerate(rows, start=1):
