@@ -68,6 +68,12 @@ def _facts(cadre_ids: list[int], date_field: str, start: date, end: date, roles=
                 yield row
 
 
+def _num(value: Decimal) -> str:
+    """5000, 3000.5 — amounts come from the database with two decimals, which `:g` keeps."""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def _compute(date_field: str, what: str, unit: str, roles=None, amount: bool = False):
     def compute(placements, start: date, end: date):
         rows = _placements(placements)
@@ -87,12 +93,12 @@ def _compute(date_field: str, what: str, unit: str, roles=None, amount: bool = F
             items = found.get(pid, [])
             if amount:
                 value = sum((a for _t, a in items), Decimal(0))
-                listed = [f"{t} {a:g} 万元" for t, a in items]
+                listed = [f"{t} {_num(a)} 万元" for t, a in items]
             else:
                 value = Decimal(len(items))
                 listed = [t for t, _a in items]
             if items:
-                text = f"{period} {what} {value:g} {unit}：{_listed(listed)}"
+                text = f"{period} {what} {_num(value)} {unit}：{_listed(listed)}"
             else:
                 text = f"{period} 项目库中无{what}记录"
             result[pid] = (value, text)
