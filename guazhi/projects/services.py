@@ -16,6 +16,7 @@ yellow and red days (ProjectPolicy).
 
 from __future__ import annotations
 
+import statistics
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -1044,19 +1045,38 @@ class Column:
         return self.count - len(self.cards)
 
 
+@dataclass
+class Board:
+    columns: list[Column]
+    terminated: int  # ended projects of the selection
+    districts: list[str]  # districts of the selection's projects, in order
+
+
 def board(qs: QuerySet[Project], programme: Programme, per_column: int = 12) -> list[Column]:
+    """The active projects of `qs` by stage (see `board_summary`)."""
+    return board_summary(qs, programme, per_column).columns
+
+
+def board_summary(qs: QuerySet[Project], programme: Programme, per_column: int = 12) -> Board:
     """The active projects of `qs` by stage: how many in each (by light), and the most stalled
-    `per_column` cards of each. Queries: one for the counts, one per stage for the cards —
-    the same however many projects there are."""
+    `per_column` cards of each; with the number of ended projects and the districts of the
+    selection. Queries: one grouped count (stage, light, district), one per stage for the
+    cards — the same however many projects there are."""
     today = _today()
     stages = stages_for(programme)
     columns = {s.pk: Column(stage=s) for s in stages}
-    active = with_light(qs.filter(programme=programme, status=Project.Status.ACTIVE), today)
-    for row in active.values("stage_id", "light").annotate(n=Count("pk")).order_by():
+    selection = with_light(qs.filter(programme=programme), today)
+    terminated, districts = 0, set()
+    for row in selection.values("stage_id", "light", "district").annotate(n=Count("pk")).order_by():
+        districts.add(row["district"])
+        if row["light"] == Light.ENDED:
+            terminated += row["n"]
+            continue
         column = columns.get(row["stage_id"])
         if column is not None:
             column.count += row["n"]
-            column.lights[row["light"]] = row["n"]
+            column.lights[row["light"]] = column.lights.get(row["light"], 0) + row["n"]
+    active = selection.filter(status=Project.Status.ACTIVE)
     for stage in stages:
         # Every column, even an empty one: the query count depends on the stage list only.
         columns[stage.pk].cards = list(
@@ -1064,7 +1084,7 @@ def board(qs: QuerySet[Project], programme: Programme, per_column: int = 12) -> 
             .select_related("owner", "enterprise")
             .order_by("last_progress_on", "pk")[:per_column]
         )
-    return [columns[s.pk] for s in stages]
+    return Board([columns[s.pk] for s in stages], terminated, sorted(districts))
 
 
 @dataclass
@@ -1092,38 +1112,50 @@ def funnel(qs: QuerySet[Project], programme: Programme) -> list[FunnelRow]:
     """For each stage of the programme: how many projects of `qs` reached it, how many are in
     it now, how many were ended in it, the conversion to the next stage (reached next ÷
     reached this), and the median days a project spent in it before moving forward (moves
-    back and terminations are not stays that "moved on"). Queries: three grouped counts and
-    one per stage for the median — the same however many projects there are."""
+    back and terminations are not stays that "moved on"). Queries, however many projects
+    there are: one grouped count, then for every project of the programme one count of the
+    stays and one per stage for its median (read from the index on days), or for a selection
+    one query for the stays' days (a scope's conditions are evaluated once, not per stage)."""
     stages = stages_for(programme)
     base = qs.filter(programme=programme)
     reached_at: dict[int, int] = defaultdict(int)
-    for order, n in base.values_list("reached_order").annotate(n=Count("pk")).order_by():
-        reached_at[order] += n
     now: dict[int, int] = defaultdict(int)
     ended: dict[int, int] = defaultdict(int)
-    for stage_id, status, n in (
-        base.values_list("stage_id", "status").annotate(n=Count("pk")).order_by()
+    for stage_id, status, order, n in (
+        base.values_list("stage_id", "status", "reached_order").annotate(n=Count("pk")).order_by()
     ):
+        reached_at[order] += n
         (now if status == Project.Status.ACTIVE else ended)[stage_id] += n
     advances = StageChange.objects.filter(kind=StageChange.Kind.ADVANCE)
+    medians: dict[int, float | None] = {}
     if _is_whole(qs):  # every project: no need to join the history to the selection
         changes = advances.filter(from_stage__programme=programme)
+        stays = dict(changes.values_list("from_stage_id").annotate(n=Count("pk")).order_by())
+        for stage in stages:
+            medians[stage.pk] = _median(
+                changes.filter(from_stage=stage)
+                .order_by("days_in_from")
+                .values_list("days_in_from", flat=True),
+                stays.get(stage.pk, 0),
+            )
     else:
-        changes = advances.filter(project_id__in=base.values("pk"))
-    stays = dict(changes.values_list("from_stage_id").annotate(n=Count("pk")).order_by())
+        days: dict[int, list[int]] = defaultdict(list)
+        for stage_id, d in (
+            advances.filter(project_id__in=base.values("pk"))
+            .values_list("from_stage_id", "days_in_from")
+            .order_by()
+        ):
+            days[stage_id].append(d)
+        stays = {stage_id: len(values) for stage_id, values in days.items()}
+        for stage in stages:
+            values = days.get(stage.pk)
+            medians[stage.pk] = float(statistics.median(values)) if values else None
     rows = []
     for i, stage in enumerate(stages):
         reached = sum(n for order, n in reached_at.items() if order >= stage.order)
         nxt = stages[i + 1] if i + 1 < len(stages) else None
         reached_next = (
             sum(n for order, n in reached_at.items() if order >= nxt.order) if nxt else None
-        )
-        n = stays.get(stage.pk, 0)
-        median = _median(
-            changes.filter(from_stage=stage)
-            .order_by("days_in_from")
-            .values_list("days_in_from", flat=True),
-            n,
         )
         rows.append(
             FunnelRow(
@@ -1134,8 +1166,8 @@ def funnel(qs: QuerySet[Project], programme: Programme) -> list[FunnelRow]:
                 conversion=round(100 * reached_next / reached, 1)
                 if nxt is not None and reached
                 else None,
-                median_days=median,
-                moved_on=n,
+                median_days=medians[stage.pk],
+                moved_on=stays.get(stage.pk, 0),
             )
         )
     return rows
@@ -1169,16 +1201,27 @@ def signing_orders(programme: Programme) -> tuple[int | None, int | None]:
     return orders.get(E.SIGNING), orders.get(E.LANDING)
 
 
+TOTALS_BY = {"district": "district", "sector": "sector", "batch": "batch_id"}
+
+
 def totals(qs: QuerySet[Project], programme: Programme, by: str) -> list[Totals]:
-    """Projects and amounts grouped by district, sector or batch: how many, still active,
-    signed (reached 签约), landed (reached 落地), and the planned, signed and landed amounts
-    in 万元. One query (plus one for the stage orders)."""
-    field_name = {"district": "district", "sector": "sector", "batch": "batch_id"}[by]
+    """Projects and amounts grouped by district, sector or batch (see `totals_by`)."""
+    return totals_by(qs, programme, [by])[by]
+
+
+def totals_by(
+    qs: QuerySet[Project], programme: Programme, keys=("district", "sector", "batch")
+) -> dict[str, list[Totals]]:
+    """Projects and amounts grouped by each of `keys` (district, sector, batch): how many,
+    still active, signed (reached 签约), landed (reached 落地), and the planned, signed and
+    landed amounts in 万元. One grouped query over all the keys at once, rolled up here (a
+    few hundred groups at most), plus one for the stage orders."""
+    fields = [TOTALS_BY[key] for key in keys]
     signed_order, landed_order = signing_orders(programme)
     big = 10_000
     rows = (
         qs.filter(programme=programme)
-        .values(field_name)
+        .values(*fields)
         .annotate(
             projects=Count("pk"),
             active=Count("pk", filter=Q(status=Project.Status.ACTIVE)),
@@ -1188,34 +1231,40 @@ def totals(qs: QuerySet[Project], programme: Programme, by: str) -> list[Totals]
             signed_amount=Sum("signed_amount"),
             landed_amount=Sum("landed_amount"),
         )
-        .order_by(field_name)
+        .order_by()
     )
-    labels: dict = {}
-    if by == "sector":
+    figures = ("projects", "active", "signed", "landed")
+    amounts = ("planned_amount", "signed_amount", "landed_amount")
+    sums: dict[str, dict] = {key: {} for key in keys}
+    for row in rows:
+        for key, field_name in zip(keys, fields, strict=True):
+            total = sums[key].setdefault(row[field_name], dict.fromkeys(figures, 0))
+            for name in figures:
+                total[name] += row[name]
+            for name in amounts:
+                total[name] = total.get(name, Decimal(0)) + (row[name] or Decimal(0))
+    labels: dict[str, dict] = {"district": {}, "sector": {}, "batch": {}}
+    if "sector" in keys:
         from .models import Sector
 
-        labels = dict(Sector.choices)
-    elif by == "batch":
+        labels["sector"] = dict(Sector.choices)
+    if "batch" in keys:
         from guazhi.programmes.models import Batch
 
-        labels = {b.pk: b.label for b in Batch.objects.filter(programme=programme)}
-    result = []
-    for row in rows:
-        key = row[field_name]
-        result.append(
+        labels["batch"] = {b.pk: b.label for b in Batch.objects.filter(programme=programme)}
+    result = {}
+    for key in keys:
+        items = [
             Totals(
-                key="" if key is None else str(key),
-                label=str(labels.get(key, key)) if key is not None else "未关联批次",
-                projects=row["projects"],
-                active=row["active"],
-                signed=row["signed"],
-                landed=row["landed"],
-                planned_amount=row["planned_amount"] or Decimal(0),
-                signed_amount=row["signed_amount"] or Decimal(0),
-                landed_amount=row["landed_amount"] or Decimal(0),
+                key="" if value is None else str(value),
+                label=str(labels[key].get(value, value)) if value is not None else "未关联批次",
+                **{name: total[name] for name in figures},
+                **{name: total.get(name, Decimal(0)) for name in amounts},
             )
-        )
-    result.sort(key=lambda t: (-t.landed_amount, -t.projects, t.label))
+            for value, total in sums[key].items()
+        ]
+        items.sort(key=lambda t: (-t.landed_amount, -t.projects, t.label))
+        result[key] = items
     return result
 
 

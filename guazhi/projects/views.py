@@ -176,9 +176,11 @@ def board(request):
     district = request.GET.get("district", "").strip()
     if district:
         qs = qs.filter(district=district)
-    if request.GET.get("mine"):
+    mine = bool(request.GET.get("mine"))
+    if mine:
         qs = qs.filter(owner=user)
-    columns = services.board(qs, programme)
+    summary = services.board_summary(qs, programme)
+    columns = summary.columns
     changeable = set()
     if not scope_for(user, "projects.change_project").is_none:
         ids = [p.pk for c in columns for p in c.cards]
@@ -197,7 +199,7 @@ def board(request):
             p.idle = (today - p.last_progress_on).days
             p.badge = _("%(n)d 天") % {"n": p.idle}
             p.can_move = p.pk in changeable
-    terminated = qs.filter(programme=programme, status=Project.Status.TERMINATED).count()
+    filtered = bool(batch and batch.isdigit()) or bool(district) or mine
     return render(
         request,
         "projects/board.html",
@@ -205,9 +207,12 @@ def board(request):
             "programme": programme,
             "programmes": programmes,
             "columns": columns,
-            "terminated": terminated,
+            "terminated": summary.terminated,
             "batches": programme_access.batches_for(user).filter(programme=programme),
-            "districts": _districts(access.projects_for(user).filter(programme=programme)),
+            # The filter's choices are every district in scope, not only the filtered ones.
+            "districts": _districts(access.projects_for(user).filter(programme=programme))
+            if filtered
+            else summary.districts,
             "selected": {
                 "batch": batch or "",
                 "district": district,
@@ -254,7 +259,8 @@ def funnel(request):
                 ],
             }
         )
-    by = {key: services.totals(qs, programme, key) for key in ("district", "sector", "batch")}
+    by = services.totals_by(qs, programme)
+    filtered = bool(batch and batch.isdigit()) or bool(district)
     blockers = services.blocker_times(
         Blocker.objects.filter(project__in=qs.filter(programme=programme))
     )
@@ -275,7 +281,9 @@ def funnel(request):
             "by_batch": by["batch"],
             "blockers": blockers,
             "batches": programme_access.batches_for(user).filter(programme=programme),
-            "districts": _districts(access.projects_for(user).filter(programme=programme)),
+            "districts": _districts(access.projects_for(user).filter(programme=programme))
+            if filtered
+            else sorted(t.key for t in by["district"]),
             "selected": {"batch": batch or "", "district": district},
             "list_query": urlencode(filters),
             "first": rows[0] if rows else None,

@@ -259,7 +259,7 @@ class FunnelTests(ProjectsTestCase):
         )
 
 
-class BoardTests(ProjectsTestCase):
+class BoardData(ProjectsTestCase):
     """On 2027-10-01 with the default 30/60 days: seven leads found on different days, one
     of them terminated, one moved into 专班 today."""
 
@@ -291,6 +291,8 @@ class BoardTests(ProjectsTestCase):
             cls.with_task_force(moved)
             services.stage_move(project=moved, to_stage=cls.s_force, by=cls.alice)
 
+
+class BoardTests(BoardData):
     def board(self, qs=None, per_column=2):
         with time_machine.travel(self.TODAY, tick=False):
             return services.board(qs or Project.objects.all(), self.programme, per_column)
@@ -340,3 +342,36 @@ class BoardTests(ProjectsTestCase):
             columns = self.board()
         self.assertEqual(len(after.captured_queries), len(before.captured_queries))
         self.assertEqual(columns[0].count, 11)
+
+    def test_the_summary_counts_the_ended_and_lists_the_selections_districts(self):
+        with time_machine.travel(self.TODAY, tick=False):
+            whole = services.board_summary(Project.objects.all(), self.programme)
+            scoped = services.board_summary(access.projects_for(self.bob), self.programme)
+        self.assertEqual((whole.terminated, whole.districts), (1, ["和平区", "浑南区"]))
+        self.assertEqual((scoped.terminated, scoped.districts), (1, ["和平区"]))
+        self.assertEqual(sum(c.count for c in whole.columns), 7)
+
+
+class BoardPageTests(BoardData):
+    """The pages around the board's data, with time frozen on TODAY (sessions included)."""
+
+    def setUp(self):
+        traveller = time_machine.travel(self.TODAY, tick=False)
+        traveller.start()
+        self.addCleanup(traveller.stop)
+        self.login(self.alice)
+
+    def test_the_district_choices_stay_all_of_the_scope_when_a_district_is_chosen(self):
+        for query in ("", "&district=浑南区", "&mine=1"):
+            response = self.client.get(f"/projects/board/?programme={self.programme.pk}{query}")
+            self.assertEqual(response.context["districts"], ["和平区", "浑南区"], query)
+        response = self.client.get(
+            f"/projects/board/?programme={self.programme.pk}&district=浑南区"
+        )
+        self.assertEqual(response.context["terminated"], 0)
+        self.assertEqual(response.context["columns"][0].count, 1)
+
+    def test_the_funnels_district_choices_are_the_scopes_with_or_without_a_filter(self):
+        for query in ("", "&district=浑南区"):
+            response = self.client.get(f"/projects/funnel/?programme={self.programme.pk}{query}")
+            self.assertEqual(response.context["districts"], ["和平区", "浑南区"], query)
