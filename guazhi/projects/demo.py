@@ -10,7 +10,7 @@ The story:
 - Each lead then went its own way through 线索 → 专班 → 洽谈 → 签约 → 落地 → 投产: a task
   force (the cadre who led it, the responsible unit as liaison, sometimes a second cadre),
   split tasks, follow-up records, blockers — some escalated to the green channel, a few still
-  waiting there — and, for about one in six, 终止 with a reason from the list (a few reopened,
+  waiting there — and, for about three in ten, 终止 with a reason from the list (a few reopened,
   a few moved back a stage with a note).
 - 第三批 with 北京朝阳区 and 沈阳浑南区 held the 京沈科创产业生态共同体峰会 on 2024-10-25, where
   exactly 6 projects were signed (the seed's figure); 第四批 signed 4 more at the 京沈对口合作
