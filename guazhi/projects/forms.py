@@ -7,6 +7,7 @@ import django_filters
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from guazhi.core.forms import BootstrapMixin
 from guazhi.programmes.models import Batch
@@ -134,7 +135,7 @@ class EnterpriseFilter(django_filters.FilterSet):
 
 
 class ProjectForm(BootstrapMixin, forms.Form):
-    programme = forms.ModelChoiceField(label=_("合作项目"), queryset=None)
+    programme = forms.ModelChoiceField(label=pgettext_lazy("field", "选派项目"), queryset=None)
     title = forms.CharField(label=_("项目名称"), max_length=120)
     enterprise = forms.ModelChoiceField(
         label=_("企业"),
@@ -381,7 +382,7 @@ class ContactForm(BootstrapMixin, forms.Form):
 
 
 class EventForm(BootstrapMixin, forms.Form):
-    programme = forms.ModelChoiceField(label=_("合作项目"), queryset=None)
+    programme = forms.ModelChoiceField(label=pgettext_lazy("field", "选派项目"), queryset=None)
     name = forms.CharField(label=_("活动名称"), max_length=100)
     kind = forms.ChoiceField(label=_("类型"), choices=Event.Kind.choices)
     day = forms.DateField(label=_("日期"), widget=DATE)
