@@ -801,6 +801,12 @@ def member_add(
     member = TaskForceMember.objects.create(
         project=project, role=role, cadre=cadre, unit=unit, contact=contact.strip(), note=note
     )
+    if cadre is not None and role == TaskForceMember.Role.LEAD:
+        # The cadre leading the task force drives the project: credited (牵头推动) once; the
+        # credit stays if he later leaves the task force (he did drive it for a while).
+        Credit.objects.get_or_create(
+            project=project, cadre=cadre, role=Credit.Role.DROVE, defaults={"created_by": by}
+        )
     _touch(project, _today())
     return member
 

@@ -97,8 +97,10 @@ class CreditSourceTests(ProjectsTestCase):
             set(Credit.objects.filter(cadre=self.wang).values_list("project__title", "role")),
             {
                 ("智慧农业示范园", "found"),
+                ("智慧农业示范园", "drove"),  # he leads its task force
                 ("新能源电池项目", "drove"),
                 ("期外项目", "found"),
+                ("期外项目", "drove"),
                 ("冷链物流园", "found"),
             },
         )
@@ -125,7 +127,8 @@ class CreditSourceTests(ProjectsTestCase):
         )
 
     def test_signed_projects_count_any_credit_once_by_the_signing_date(self):
-        services.credit_add(project=self.a, by=self.alice, cadre=self.wang, role="drove")
+        # 智慧农业示范园 credits him three times: found, drove (lead member) and assisted.
+        services.credit_add(project=self.a, by=self.alice, cadre=self.wang, role="assisted")
         result = self.compute("projects_signed")
         self.assertEqual(
             result[self.p_wang.pk],
@@ -181,6 +184,20 @@ class CreditSourceTests(ProjectsTestCase):
                     self.compute(code, placements=Placement.objects.filter(batch=self.batch)),
                     self.compute(code),
                 )
+
+    def test_the_cadre_leading_the_task_force_is_credited_as_driving_it_once(self):
+        project = self.e
+        services.member_add(project=project, by=self.alice, role="liaison", cadre=self.li)
+        self.assertFalse(project.credits.filter(cadre=self.li).exists())
+        lead = services.member_add(project=project, by=self.alice, role="lead", cadre=self.wang)
+        self.assertEqual(
+            set(project.credits.filter(cadre=self.wang).values_list("role", flat=True)),
+            {"found", "drove"},
+        )
+        # Removing him from the task force keeps the credit; adding him back adds no second.
+        services.member_remove(member=lead, by=self.alice)
+        services.member_add(project=project, by=self.alice, role="lead", cadre=self.wang)
+        self.assertEqual(project.credits.filter(cadre=self.wang, role="drove").count(), 1)
 
     def test_credit_is_recorded_once_per_role(self):
         with self.assertRaises(ProjectError) as caught:
