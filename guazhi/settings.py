@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "guazhi.returns",
     "guazhi.assessment",
     "guazhi.projects",
+    "guazhi.deeds",
 ]
 
 MIDDLEWARE = [

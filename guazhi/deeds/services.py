@@ -1,0 +1,782 @@
+"""The rules of deeds, look-backs, ratings, rectifications and appeals. Views and the API call
+these; each either does all it says or raises DeedError (a Chinese message naming the field)
+and writes nothing.
+
+Figures (`figures()`), per unit or cadre, over the deeds registered in a period:
+- 响应率 = deeds with any response (progress recorded or status moved on) ÷ deeds;
+- 解决率 = deeds done (status of kind "done", or closed after being done) ÷ deeds;
+- 按时办结率 = deeds done on or before the promised date ÷ deeds done;
+- 满意率 = (非常满意 + 满意 + w × 基本满意) ÷ valid ratings, w = Policy.basic_weight (default
+  0.5); valid = not excluded by an upheld appeal; a re-rated rating counts with its new level;
+- 差评整改率 = rectifications done ÷ bad ratings (不满意, 非常不满意 at first rating) that are
+  valid.
+A rate with nothing to divide by is None (shown as "—"), never 0 or 100."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import time
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from guazhi.cadres.models import Cadre
+from guazhi.core import crypto
+from guazhi.core.models import OrgUnit, User
+from guazhi.core.personal import normalise_mobile
+
+from .models import (
+    BAD_LEVELS,
+    DEFAULT_STATUSES,
+    Appeal,
+    Deed,
+    Evidence,
+    Level,
+    LookBack,
+    PanelMember,
+    PhoneCode,
+    Policy,
+    Rating,
+    Rectification,
+    ReworkTask,
+    Status,
+    StatusChange,
+    Target,
+    Throttle,
+)
+
+K = Status.Kind
+
+
+class DeedError(Exception):
+    """A rule was broken: `errors` maps field → Chinese message ("" for the whole form)."""
+
+    def __init__(self, message: str | dict[str, str], field: str = ""):
+        self.errors = message if isinstance(message, dict) else {field: message}
+        super().__init__("；".join(self.errors.values()))
+
+    @property
+    def field(self) -> str:
+        return next(iter(self.errors))
+
+
+def _today() -> date:
+    return timezone.localdate()
+
+
+def _not_future(day: date, label: str, field: str) -> None:
+    if day > _today():
+        raise DeedError(f"{label}不能晚于今天（{_today():%Y-%m-%d}）", field)
+
+
+# --- configuration ---------------------------------------------------------------------------
+
+
+def policy() -> Policy:
+    row, _created = Policy.objects.get_or_create(pk=1)
+    return row
+
+
+def statuses() -> list[Status]:
+    """The status list in order; the defaults are created on first use."""
+    rows = list(Status.objects.order_by("order"))
+    if not rows:
+        Status.objects.bulk_create(
+            Status(order=i, name=name, kind=kind)
+            for i, (name, kind) in enumerate(DEFAULT_STATUSES, start=1)
+        )
+        rows = list(Status.objects.order_by("order"))
+    return rows
+
+
+def first_open() -> Status:
+    return next(s for s in statuses() if s.kind == K.OPEN)
+
+
+# --- deeds -----------------------------------------------------------------------------------
+
+
+def _location_key(text: str) -> str:
+    """Places are compared without spaces, punctuation or width differences."""
+    text = unicodedata.normalize("NFKC", text or "")
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+@transaction.atomic
+def deed_create(
+    *,
+    by: User,
+    title: str,
+    content: str,
+    source: str,
+    category: str,
+    location: str,
+    unit: OrgUnit,
+    opened_on: date,
+    promised_on: date,
+    urgent: bool = False,
+    cadre: Cadre | None = None,
+    targets: list[tuple[str, str, Decimal]] = (),
+) -> Deed:
+    title, location = title.strip(), location.strip()
+    if not title:
+        raise DeedError("请填写实事名称", "title")
+    if not content.strip():
+        raise DeedError("请填写具体内容", "content")
+    if not location:
+        raise DeedError("请填写地点（如某街道某小区），回头看据此判断问题是否反弹", "location")
+    if source not in Deed.Source.values:
+        raise DeedError("请选择来源", "source")
+    if category not in Deed.Category.values:
+        raise DeedError("请选择类别", "category")
+    _not_future(opened_on, "登记日期", "opened_on")
+    if promised_on < opened_on:
+        raise DeedError(f"承诺办结日期不能早于登记日期（{opened_on:%Y-%m-%d}）", "promised_on")
+    status = first_open()
+    deed = Deed.objects.create(
+        title=title,
+        content=content.strip(),
+        source=source,
+        category=category,
+        urgent=urgent,
+        location=location,
+        unit=unit,
+        cadre=cadre,
+        opened_on=opened_on,
+        promised_on=promised_on,
+        status=status,
+        public_key=secrets.token_urlsafe(12),
+        created_by=by,
+    )
+    StatusChange.objects.create(deed=deed, to_status=status, date=opened_on, note="登记", by=by)
+    for name, unit_label, planned in targets:
+        target_save(deed=deed, by=by, name=name, unit_label=unit_label, planned=planned)
+    return deed
+
+
+EDITABLE = ("title", "content", "source", "category", "urgent", "location", "unit", "cadre")
+
+
+@transaction.atomic
+def deed_update(*, deed: Deed, by: User, **values) -> Deed:
+    unknown = set(values) - set(EDITABLE) - {"promised_on"}
+    if unknown:
+        raise ValueError(unknown)
+    if "title" in values and not values["title"].strip():
+        raise DeedError("请填写实事名称", "title")
+    if "location" in values and not values["location"].strip():
+        raise DeedError("请填写地点", "location")
+    if "promised_on" in values and values["promised_on"] < deed.opened_on:
+        raise DeedError(f"承诺办结日期不能早于登记日期（{deed.opened_on:%Y-%m-%d}）", "promised_on")
+    for key, value in values.items():
+        setattr(deed, key, value.strip() if isinstance(value, str) else value)
+    deed.save()
+    return deed
+
+
+@transaction.atomic
+def target_save(
+    *,
+    deed: Deed,
+    by: User,
+    name: str,
+    unit_label: str,
+    planned: Decimal,
+    target: Target | None = None,
+) -> Target:
+    name = (name or "").strip()
+    if not name:
+        raise DeedError("请填写指标名称，如“组建紧密型教育集团”", "name")
+    if planned is None or planned <= 0:
+        raise DeedError(f"指标“{name}”的目标值应大于 0", "planned")
+    clash = deed.targets.filter(name=name)
+    if target is not None:
+        clash = clash.exclude(pk=target.pk)
+    if clash.exists():
+        raise DeedError(f"指标“{name}”已存在", "name")
+    target = target or Target(deed=deed)
+    target.name, target.unit_label, target.planned = name, (unit_label or "").strip(), planned
+    target.save()
+    return target
+
+
+PHOTO_TYPES = {
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+    ".webp": (b"RIFF",),
+}
+PHOTO_MAX_MB = 8
+
+
+def _check_photo(upload) -> None:
+    name = upload.name or ""
+    ext = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
+    if ext not in PHOTO_TYPES:
+        raise DeedError(f"照片“{name}”的格式不支持：请上传 jpg、png 或 webp 图片", "photo")
+    if upload.size > PHOTO_MAX_MB * 1024 * 1024:
+        raise DeedError(f"照片“{name}”超过 {PHOTO_MAX_MB} MB", "photo")
+    upload.seek(0)
+    head = upload.read(12)
+    upload.seek(0)
+    if not any(head.startswith(m) for m in PHOTO_TYPES[ext]) or (
+        ext == ".webp" and head[8:12] != b"WEBP"
+    ):
+        raise DeedError(f"照片“{name}”的内容与扩展名不符，不是有效的图片文件", "photo")
+
+
+@transaction.atomic
+def evidence_add(
+    *,
+    deed: Deed,
+    by: User,
+    day: date,
+    note: str,
+    target: Target | None = None,
+    value: Decimal | None = None,
+    photo=None,
+) -> Evidence:
+    """Record progress: a dated note, optionally a target's new value and a photo."""
+    if not (note or "").strip():
+        raise DeedError("请填写进展情况", "note")
+    _not_future(day, "进展日期", "day")
+    if day < deed.opened_on:
+        raise DeedError(f"进展日期不能早于登记日期（{deed.opened_on:%Y-%m-%d}）", "day")
+    if target is not None and target.deed_id != deed.pk:
+        raise DeedError("所选指标不属于该实事", "target")
+    if (target is None) != (value is None):
+        raise DeedError("更新指标须同时选择指标并填写完成值", "value")
+    if value is not None and value < 0:
+        raise DeedError("完成值不能为负数", "value")
+    if photo:
+        _check_photo(photo)
+    evidence = Evidence(deed=deed, date=day, note=note.strip(), target=target, value=value, by=by)
+    if photo:
+        evidence.photo_name = (photo.name or "")[-120:]
+        evidence.photo.save(
+            f"{secrets.token_hex(8)}{photo.name[photo.name.rfind('.') :]}", photo, save=False
+        )
+    evidence.save()
+    if target is not None:
+        Target.objects.filter(pk=target.pk).update(achieved=value)
+        target.achieved = value
+    return evidence
+
+
+@transaction.atomic
+def status_change(
+    *, deed: Deed, to_status: Status, by: User, day: date | None = None, note: str = ""
+) -> StatusChange:
+    """Move a deed to another status. Done: the done date is set and a look-back is scheduled
+    (policy: lookback_days later). Back to open from done or closed, or closing, needs a
+    note. Dates: not in the future, not before the deed was registered."""
+    deed = Deed.objects.select_for_update().select_related("status").get(pk=deed.pk)
+    day = day or _today()
+    note = (note or "").strip()
+    if to_status.pk == deed.status_id:
+        raise DeedError(f"实事已处于“{to_status.name}”状态", "to_status")
+    _not_future(day, "日期", "day")
+    if day < deed.opened_on:
+        raise DeedError(f"日期不能早于登记日期（{deed.opened_on:%Y-%m-%d}）", "day")
+    before = deed.status.kind
+    if to_status.kind == K.CLOSED and not note:
+        raise DeedError("关闭实事须说明原因", "note")
+    if to_status.kind == K.OPEN and before != K.OPEN and not note:
+        raise DeedError(f"从“{deed.status.name}”退回办理须说明原因", "note")
+    if to_status.kind == K.DONE:
+        unfinished = [t.name for t in deed.targets.all() if t.achieved < t.planned]
+        if unfinished and not note:
+            raise DeedError("以下指标尚未完成，办结须说明原因：" + "、".join(unfinished), "note")
+        deed.done_on = day
+        if not deed.lookbacks.filter(conclusion="").exists():
+            LookBack.objects.create(deed=deed, due_on=day + timedelta(days=policy().lookback_days))
+    elif to_status.kind == K.OPEN:
+        deed.done_on = None
+        deed.closed_on = None
+        deed.lookbacks.filter(conclusion="").delete()  # not done any more: nothing to look back on
+    elif to_status.kind == K.CLOSED:
+        deed.closed_on = day
+    change = StatusChange.objects.create(
+        deed=deed, from_status=deed.status, to_status=to_status, date=day, note=note[:500], by=by
+    )
+    deed.status = to_status
+    deed.save()
+    return change
+
+
+# --- look-back -------------------------------------------------------------------------------
+
+
+def recurrences(deed: Deed) -> QuerySet[Deed]:
+    """Deeds registered after this one was done, within the policy's window, for the same
+    category at the same place: the problem came back (好不好)."""
+    if deed.done_on is None:
+        return Deed.objects.none()
+    window = policy().recurrence_days
+    key = _location_key(deed.location)
+    same = Deed.objects.filter(
+        category=deed.category,
+        opened_on__gt=deed.done_on,
+        opened_on__lte=deed.done_on + timedelta(days=window),
+    ).exclude(pk=deed.pk)
+    return same.filter(
+        pk__in=[d.pk for d in same.only("pk", "location") if _location_key(d.location) == key]
+    )
+
+
+@transaction.atomic
+def lookback_conclude(
+    *,
+    lookback: LookBack,
+    by: User,
+    real_need: bool,
+    real_note: str,
+    lasting: bool,
+    mechanism: bool,
+    lasting_note: str,
+    happy_note: str,
+    conclusion: str,
+    tasks: list[tuple[str, date]] = (),
+    rework_deadline: date | None = None,
+) -> LookBack:
+    """Record the three looks and conclude. Pass needs the need to have been real and the
+    effect lasting; rework (回炉返工) needs tasks and a new deadline and reopens the deed."""
+    lookback = LookBack.objects.select_for_update().select_related("deed").get(pk=lookback.pk)
+    deed = lookback.deed
+    today = _today()
+    if lookback.conclusion:
+        raise DeedError("该次回头看已有结论", "conclusion")
+    if conclusion not in LookBack.Conclusion.values:
+        raise DeedError("请选择结论：通过或回炉返工", "conclusion")
+    if not (real_note or "").strip():
+        raise DeedError("请填写“实不实”的核实情况", "real_note")
+    if not (lasting_note or "").strip():
+        raise DeedError("请填写“好不好”的效果与长效机制情况", "lasting_note")
+    found = recurrences(deed).count()
+    if conclusion == LookBack.Conclusion.PASS:
+        if not real_need:
+            raise DeedError("所办事项不是群众急难愁盼，不能认定通过，请回炉返工", "conclusion")
+        if not lasting:
+            raise DeedError("效果未能持续，不能认定通过，请回炉返工", "conclusion")
+        if found and not mechanism:
+            raise DeedError(
+                f"办结后同一地点已再次反映同类问题 {found} 件且未建立长效机制，不能认定通过",
+                "conclusion",
+            )
+    else:
+        tasks = [(t.strip(), d) for t, d in tasks if t and t.strip()]
+        if not tasks:
+            raise DeedError("回炉返工须列出返工任务", "tasks")
+        if rework_deadline is None or rework_deadline < today:
+            raise DeedError("请填写不早于今天的返工完成时限", "rework_deadline")
+        late = [t for t, d in tasks if d is None or d > rework_deadline or d < today]
+        if late:
+            raise DeedError(f"返工任务“{late[0]}”的时限应在今天与返工完成时限之间", "tasks")
+    figures = rating_figures(Rating.objects.filter(deed=deed))
+    lookback.real_need, lookback.real_note = real_need, real_note.strip()
+    lookback.recurrences, lookback.lasting, lookback.mechanism = found, lasting, mechanism
+    lookback.lasting_note, lookback.happy_note = lasting_note.strip(), (happy_note or "").strip()
+    lookback.ratings, lookback.satisfaction = figures.valid, figures.satisfaction
+    lookback.conclusion, lookback.reviewed_by, lookback.reviewed_at = conclusion, by, timezone.now()
+    if conclusion == LookBack.Conclusion.REWORK:
+        lookback.rework_deadline = rework_deadline
+        ReworkTask.objects.bulk_create(
+            ReworkTask(lookback=lookback, title=title[:120], deadline=deadline)
+            for title, deadline in tasks
+        )
+    lookback.save()
+    if conclusion == LookBack.Conclusion.REWORK:
+        # Back to the last open status (办理中 by default): the deed is being worked on again.
+        reopen = [s for s in statuses() if s.kind == K.OPEN][-1]
+        StatusChange.objects.create(
+            deed=deed,
+            from_status=deed.status,
+            to_status=reopen,
+            date=today,
+            note="回头看：回炉返工",
+            by=by,
+        )
+        Deed.objects.filter(pk=deed.pk).update(
+            status=reopen,
+            done_on=None,
+            closed_on=None,
+            promised_on=rework_deadline,
+            reworks=deed.reworks + 1,
+        )
+    return lookback
+
+
+# --- raters, throttling, codes -------------------------------------------------------------
+
+
+def phone_key(mobile: str) -> str:
+    return crypto.blind_index("deeds-rater:" + mobile)
+
+
+def panel_key(member: PanelMember) -> str:
+    return crypto.blind_index(f"deeds-panel:{member.pk}")
+
+
+def hit(key: str, limit: int, seconds: int) -> bool:
+    """Count one request for `key` in the current window of `seconds`; False when the limit is
+    exceeded. One statement (an upsert), so concurrent requests count exactly."""
+    slot = int(time.time()) // seconds
+    table = Throttle._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'INSERT INTO {table} ("key", "slot", "count") VALUES (%s, %s, 1) '  # noqa: S608
+            f'ON CONFLICT ("key", "slot") DO UPDATE SET "count" = {table}."count" + 1 '
+            'RETURNING "count"',
+            [key[:120], slot],
+        )
+        (count,) = cursor.fetchone()
+    return count <= limit
+
+
+# Limits of the public endpoints: (requests, seconds)
+CODE_PER_PHONE = (1, 60)
+CODES_PER_PHONE_DAY = (10, 86400)
+CODES_PER_CLIENT = (20, 3600)
+RATINGS_PER_CLIENT = (60, 60)
+CODE_MINUTES = 10
+CODE_ATTEMPTS = 5
+
+
+class Throttled(DeedError):
+    pass
+
+
+def _check_mobile(mobile: str) -> str:
+    from guazhi.core.personal import MOBILE_RE
+
+    mobile = normalise_mobile(mobile)
+    if not MOBILE_RE.match(mobile):
+        raise DeedError("请填写正确的 11 位手机号", "mobile")
+    return mobile
+
+
+def code_request(*, mobile: str, client: str) -> str:
+    """Issue a one-time code for the phone (to be sent by SMS); rate-limited per phone and per
+    client address. Returns the code."""
+    mobile = _check_mobile(mobile)
+    key = phone_key(mobile)
+    if not hit(f"code:c:{client}", *CODES_PER_CLIENT):
+        raise Throttled("操作过于频繁，请稍后再试", "mobile")
+    if not hit(f"code:p:{key}", *CODE_PER_PHONE):
+        raise Throttled("验证码已发送，请 1 分钟后再试", "mobile")
+    if not hit(f"code:pd:{key}", *CODES_PER_PHONE_DAY):
+        raise Throttled("该手机号今天获取验证码的次数已达上限", "mobile")
+    code = f"{secrets.randbelow(10**6):06d}"
+    PhoneCode.objects.create(
+        phone_key=key,
+        code_hash=crypto.blind_index(f"{key}:{code}"),
+        expires_at=timezone.now() + timedelta(minutes=CODE_MINUTES),
+    )
+    return code
+
+
+def _use_code(mobile: str, code: str) -> str:
+    """The phone's key once the code is checked (and spent)."""
+    key = phone_key(mobile)
+    row = (
+        PhoneCode.objects.select_for_update()
+        .filter(phone_key=key, used=False, expires_at__gt=timezone.now())
+        .order_by("-id")
+        .first()
+    )
+    if row is None:
+        raise DeedError("验证码已过期或未获取，请重新获取", "code")
+    if row.attempts >= CODE_ATTEMPTS:
+        raise DeedError("验证码错误次数过多，请重新获取", "code")
+    if not hmac.compare_digest(row.code_hash, crypto.blind_index(f"{key}:{(code or '').strip()}")):
+        PhoneCode.objects.filter(pk=row.pk).update(attempts=row.attempts + 1)
+        raise DeedError("验证码不正确", "code")
+    PhoneCode.objects.filter(pk=row.pk).update(used=True)
+    return key
+
+
+def _level(level) -> int:
+    try:
+        level = int(level)
+    except (TypeError, ValueError):
+        level = 0
+    if level not in Level.values:
+        raise DeedError("请选择评价：非常满意、满意、基本满意、不满意或非常不满意", "level")
+    return level
+
+
+def _save_rating(rating: Rating) -> Rating:
+    try:
+        with transaction.atomic():
+            rating.save()
+    except IntegrityError:
+        raise DeedError("您已评价过这件实事，每人只能评价一次", "level") from None
+    if rating.first_level in BAD_LEVELS:
+        rectification_open(rating)
+    return rating
+
+
+@transaction.atomic
+def rate_public(
+    *, deed: Deed, mobile: str, code: str, level, comment: str = "", client: str = ""
+) -> Rating:
+    """A member of the public rates a deed from its public page with a verified phone."""
+    if not hit(f"rate:c:{client}", *RATINGS_PER_CLIENT):
+        raise Throttled("提交过于频繁，请稍后再试", "level")
+    level = _level(level)
+    mobile = _check_mobile(mobile)
+    key = _use_code(mobile, code)
+    rating = Rating(
+        deed=deed,
+        level=level,
+        first_level=level,
+        comment=(comment or "").strip()[:500],
+        channel=Rating.Channel.PUBLIC,
+        rater_key=key,
+        mobile_encrypted=crypto.encrypt(mobile),
+    )
+    return _save_rating(rating)
+
+
+@transaction.atomic
+def rate_panel(
+    *, deed: Deed, member: PanelMember, level, channel: str, comment: str = ""
+) -> Rating:
+    """An invited panel member (群众评议团) rates a deed, saying how he judged it."""
+    if not member.active:
+        raise DeedError("该评议邀请已失效", "level")
+    if channel not in (c for c in Rating.Channel.values if c != Rating.Channel.PUBLIC):
+        raise DeedError("请选择评议方式：实地看、现场问、座谈议或网络评", "channel")
+    level = _level(level)
+    rating = Rating(
+        deed=deed,
+        level=level,
+        first_level=level,
+        comment=(comment or "").strip()[:500],
+        channel=channel,
+        rater_key=panel_key(member),
+        panel_member=member,
+        mobile_encrypted=member.mobile_encrypted,
+    )
+    return _save_rating(rating)
+
+
+@transaction.atomic
+def panel_member_add(*, by: User, name: str, community: str = "", mobile: str = "") -> PanelMember:
+    if not (name or "").strip():
+        raise DeedError("请填写姓名", "name")
+    member = PanelMember(
+        name=name.strip(),
+        community=(community or "").strip(),
+        created_by=by,
+        token=secrets.token_urlsafe(18),
+    )
+    if mobile:
+        member.mobile = _check_mobile(mobile)
+    member.save()
+    return member
+
+
+# --- rectification and appeals ---------------------------------------------------------------
+
+
+def rectification_deadline(start: date) -> date:
+    from guazhi.core.workdays import add_working_days
+
+    return add_working_days(start, policy().rectify_working_days)
+
+
+def rectification_open(rating: Rating) -> Rectification:
+    today = _today()
+    return Rectification.objects.create(
+        rating=rating,
+        deed=rating.deed,
+        unit=rating.deed.unit,
+        opened_on=today,
+        deadline=rectification_deadline(today),
+        rerate_token=secrets.token_urlsafe(18),
+    )
+
+
+@transaction.atomic
+def rectification_done(*, rectification: Rectification, by: User, action: str) -> Rectification:
+    if rectification.status == Rectification.Status.DONE:
+        raise DeedError("该整改已完成", "action")
+    if not (action or "").strip():
+        raise DeedError("请填写整改措施", "action")
+    rectification.action = action.strip()
+    rectification.status = Rectification.Status.DONE
+    rectification.done_on = _today()
+    rectification.done_by = by
+    rectification.save()
+    return rectification
+
+
+@transaction.atomic
+def callback_record(
+    *, rectification: Rectification, by: User, day: date, note: str
+) -> Rectification:
+    """回访: someone calls the rater back and records what was said."""
+    if not (note or "").strip():
+        raise DeedError("请填写回访情况", "note")
+    _not_future(day, "回访日期", "day")
+    if day < rectification.opened_on:
+        raise DeedError(
+            f"回访日期不能早于整改启动日期（{rectification.opened_on:%Y-%m-%d}）", "day"
+        )
+    rectification.callback_on, rectification.callback_note = day, note.strip()
+    rectification.callback_by = by
+    rectification.save()
+    return rectification
+
+
+@transaction.atomic
+def rerate(*, token: str, level, comment: str = "") -> Rating:
+    """The rater, invited after the rectification, rates the fix: the rating keeps its first
+    level and takes the new one for the figures. Once only."""
+    rectification = (
+        Rectification.objects.select_for_update()
+        .select_related("rating")
+        .filter(rerate_token=token or "-")
+        .first()
+    )
+    if rectification is None:
+        raise DeedError("再评价链接无效", "level")
+    rating = rectification.rating
+    if rectification.status != Rectification.Status.DONE:
+        raise DeedError("整改尚未完成，完成后可再次评价", "level")
+    if rating.rerated_at is not None:
+        raise DeedError("您已再次评价过，感谢参与", "level")
+    rating.level = _level(level)
+    if comment and comment.strip():
+        rating.comment = (rating.comment + "｜再评价：" + comment.strip())[:500]
+    rating.rerated_at = timezone.now()
+    rating.save()
+    return rating
+
+
+@transaction.atomic
+def appeal_file(*, rating: Rating, by: User, reason: str) -> Appeal:
+    if not (reason or "").strip():
+        raise DeedError("请填写申诉理由（如恶意评价、误评的依据）", "reason")
+    if rating.appeals.filter(decision="").exists():
+        raise DeedError("该评价已有待复核的申诉", "reason")
+    if rating.excluded:
+        raise DeedError("该评价已因申诉成立不计入统计", "reason")
+    return Appeal.objects.create(
+        rating=rating, reason=reason.strip(), filed_by=by, filed_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def appeal_decide(*, appeal: Appeal, by: User, decision: str, note: str) -> Appeal:
+    """A reviewer decides; whoever filed the appeal may not decide it. Upheld → the rating no
+    longer counts in the figures but stays in the record."""
+    appeal = Appeal.objects.select_for_update().select_related("rating").get(pk=appeal.pk)
+    if appeal.decision:
+        raise DeedError("该申诉已复核", "decision")
+    if appeal.filed_by_id == by.pk:
+        raise DeedError("申诉人不能复核自己的申诉", "decision")
+    if decision not in Appeal.Decision.values:
+        raise DeedError("请选择复核结论", "decision")
+    if not (note or "").strip():
+        raise DeedError("请填写复核意见", "note")
+    appeal.decision, appeal.decision_note = decision, note.strip()
+    appeal.decided_by, appeal.decided_at = by, timezone.now()
+    appeal.save()
+    if decision == Appeal.Decision.UPHELD:
+        Rating.objects.filter(pk=appeal.rating_id).update(excluded=True)
+    return appeal
+
+
+# --- figures ---------------------------------------------------------------------------------
+
+
+@dataclass
+class RatingFigures:
+    counts: dict[int, int]  # level → valid ratings (current level)
+    valid: int
+    excluded: int
+    bad: int  # valid ratings whose first level was bad
+    rectified: int  # of those, rectification done
+    satisfaction: Decimal | None  # %
+    rectify_rate: Decimal | None  # %
+
+
+def _pct(n, d) -> Decimal | None:
+    if not d:
+        return None
+    return (Decimal(100) * Decimal(n) / Decimal(d)).quantize(Decimal("0.1"))
+
+
+def rating_figures(qs: QuerySet[Rating]) -> RatingFigures:
+    """满意率 and 差评整改率 of the ratings (two queries)."""
+    counts = dict.fromkeys(Level.values, 0)
+    excluded = 0
+    for level, is_excluded, n in (
+        qs.values_list("level", "excluded").annotate(n=Count("pk")).order_by()
+    ):
+        if is_excluded:
+            excluded += n
+        else:
+            counts[level] += n
+    bad = qs.filter(excluded=False, first_level__in=BAD_LEVELS).aggregate(
+        n=Count("pk"),
+        done=Count("pk", filter=Q(rectification__status=Rectification.Status.DONE)),
+    )
+    valid = sum(counts.values())
+    weight = policy().basic_weight
+    happy = counts[Level.VERY_GOOD] + counts[Level.GOOD] + weight * counts[Level.FAIR]
+    return RatingFigures(
+        counts=counts,
+        valid=valid,
+        excluded=excluded,
+        bad=bad["n"],
+        rectified=bad["done"],
+        satisfaction=_pct(happy, valid),
+        rectify_rate=_pct(bad["done"], bad["n"]),
+    )
+
+
+@dataclass
+class Figures:
+    deeds: int
+    responded: int
+    solved: int
+    on_time: int
+    response_rate: Decimal | None
+    solve_rate: Decimal | None
+    on_time_rate: Decimal | None
+    ratings: RatingFigures
+
+
+def figures(qs: QuerySet[Deed]) -> Figures:
+    """The rates of a set of deeds (e.g. one unit's or one cadre's): see the module docstring.
+    A fixed number of queries."""
+    first = first_open()
+    evidence = Evidence.objects.filter(deed=OuterRef("pk"))
+    moved = StatusChange.objects.filter(deed=OuterRef("pk")).exclude(to_status=first)
+    done_q = Q(done_on__isnull=False)
+    row = qs.annotate(progress=Exists(evidence), moved=Exists(moved)).aggregate(
+        deeds=Count("pk"),
+        responded=Count("pk", filter=Q(progress=True) | Q(moved=True)),
+        solved=Count("pk", filter=done_q),
+        on_time=Count("pk", filter=done_q & Q(done_on__lte=F("promised_on"))),
+    )
+    ratings = rating_figures(Rating.objects.filter(deed__in=qs.values("pk")))
+    return Figures(
+        deeds=row["deeds"],
+        responded=row["responded"],
+        solved=row["solved"],
+        on_time=row["on_time"],
+        response_rate=_pct(row["responded"], row["deeds"]),
+        solve_rate=_pct(row["solved"], row["deeds"]),
+        on_time_rate=_pct(row["on_time"], row["solved"]),
+        ratings=ratings,
+    )
