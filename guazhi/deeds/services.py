@@ -482,22 +482,29 @@ def code_request(*, mobile: str, client: str) -> str:
 
 
 def _use_code(mobile: str, code: str) -> str:
-    """The phone's key once the code is checked (and spent)."""
+    """The phone's key once the code is checked (and spent). A wrong attempt is counted in
+    its own transaction, so the count survives the error that follows."""
     key = phone_key(mobile)
-    row = (
-        PhoneCode.objects.select_for_update()
-        .filter(phone_key=key, used=False, expires_at__gt=timezone.now())
-        .order_by("-id")
-        .first()
-    )
-    if row is None:
-        raise DeedError("验证码已过期或未获取，请重新获取", "code")
-    if row.attempts >= CODE_ATTEMPTS:
-        raise DeedError("验证码错误次数过多，请重新获取", "code")
-    if not hmac.compare_digest(row.code_hash, crypto.blind_index(f"{key}:{(code or '').strip()}")):
-        PhoneCode.objects.filter(pk=row.pk).update(attempts=row.attempts + 1)
+    wrong = False
+    with transaction.atomic():
+        row = (
+            PhoneCode.objects.select_for_update()
+            .filter(phone_key=key, used=False, expires_at__gt=timezone.now())
+            .order_by("-id")
+            .first()
+        )
+        if row is None:
+            raise DeedError("验证码已过期或未获取，请重新获取", "code")
+        if row.attempts >= CODE_ATTEMPTS:
+            raise DeedError("验证码错误次数过多，请重新获取", "code")
+        given = crypto.blind_index(f"{key}:{(code or '').strip()}")
+        if hmac.compare_digest(row.code_hash, given):
+            PhoneCode.objects.filter(pk=row.pk).update(used=True)
+        else:
+            PhoneCode.objects.filter(pk=row.pk).update(attempts=row.attempts + 1)
+            wrong = True
+    if wrong:
         raise DeedError("验证码不正确", "code")
-    PhoneCode.objects.filter(pk=row.pk).update(used=True)
     return key
 
 
@@ -515,18 +522,20 @@ def _save_rating(rating: Rating) -> Rating:
     try:
         with transaction.atomic():
             rating.save()
+            if rating.first_level in BAD_LEVELS:
+                rectification_open(rating)
     except IntegrityError:
         raise DeedError("您已评价过这件实事，每人只能评价一次", "level") from None
-    if rating.first_level in BAD_LEVELS:
-        rectification_open(rating)
     return rating
 
 
-@transaction.atomic
 def rate_public(
     *, deed: Deed, mobile: str, code: str, level, comment: str = "", client: str = ""
 ) -> Rating:
-    """A member of the public rates a deed from its public page with a verified phone."""
+    """A member of the public rates a deed from its public page with a verified phone. The
+    limits and the code are checked first, each in its own short transaction (a wrong code is
+    counted even though the rating fails); the rating and any rectification are written
+    together."""
     if not hit(f"rate:c:{client}", *RATINGS_PER_CLIENT):
         raise Throttled("提交过于频繁，请稍后再试", "level")
     level = _level(level)
