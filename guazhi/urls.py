@@ -13,6 +13,8 @@ urlpatterns = [
     path("returns/", include("guazhi.returns.urls")),
     path("assessment/", include("guazhi.assessment.urls")),
     path("projects/", include("guazhi.projects.urls")),
+    path("deeds/", include("guazhi.deeds.urls")),
+    path("public/", include("guazhi.deeds.public_urls")),
     path("", include("guazhi.core.urls")),
 ]
 

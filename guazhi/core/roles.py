@@ -155,6 +155,25 @@ PROJECTS_MANAGER = [
     "projects.change_event",
     "projects.view_green_channel",
 ]
+# Deeds, look-back and public ratings (issue 8), scoped in deeds/access.py.
+DEEDS_WORKER = [
+    "deeds.view_deed",
+    "deeds.add_deed",
+    "deeds.change_deed",
+    "deeds.view_rating",
+    "deeds.change_rectification",
+    "deeds.add_appeal",
+]
+DEEDS_MANAGER = [
+    *DEEDS_WORKER,
+    "deeds.review_deed",
+    "deeds.decide_appeal",
+    "deeds.reveal_rater",
+    "deeds.export_deed",
+    "deeds.view_panelmember",
+    "deeds.add_panelmember",
+    "deeds.change_panelmember",
+]
 BUSINESS_GRANTS: dict[str, list[str]] = {
     "org_officer": [
         "core.view_orgunit",
@@ -167,6 +186,9 @@ BUSINESS_GRANTS: dict[str, list[str]] = {
         *PROJECTS_MANAGER,
         "projects.view_projectpolicy",
         "projects.change_projectpolicy",
+        *DEEDS_MANAGER,
+        "deeds.change_policy",
+        "deeds.change_status",
     ],
     "district_officer": [
         "core.view_orgunit",
@@ -191,6 +213,7 @@ BUSINESS_GRANTS: dict[str, list[str]] = {
         "assessment.view_round",
         "assessment.view_entry",
         *PROJECTS_MANAGER,
+        *DEEDS_MANAGER,
     ],
     "sending_unit": [
         "core.view_orgunit",
@@ -212,6 +235,7 @@ BUSINESS_GRANTS: dict[str, list[str]] = {
         "projects.view_project",
         "projects.view_enterprise",
         "projects.view_event",
+        *DEEDS_WORKER,
     ],
     "host_unit": [
         "core.view_orgunit",
@@ -270,6 +294,10 @@ BUSINESS_GRANTS: dict[str, list[str]] = {
         "assessment.change_rating",
         "assessment.add_appeal",
         *PROJECT_WORKER,
+        "deeds.view_deed",
+        "deeds.add_deed",
+        "deeds.change_deed",
+        "deeds.view_rating",
     ],
     "leader": [
         "core.view_orgunit",
@@ -284,6 +312,8 @@ BUSINESS_GRANTS: dict[str, list[str]] = {
         "projects.view_enterprise",
         "projects.view_event",
         "projects.view_green_channel",
+        "deeds.view_deed",
+        "deeds.view_rating",
     ],
 }
 

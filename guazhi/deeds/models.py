@@ -154,6 +154,12 @@ class Deed(models.Model):
         verbose_name = _("实事项目")
         verbose_name_plural = _("实事项目")
         ordering = ["-opened_on", "-id"]
+        permissions = [
+            ("review_deed", _("可以进行回头看")),
+            ("decide_appeal", _("可以复核差评申诉")),
+            ("reveal_rater", _("可以查看评价人手机号用于回访（留痕）")),
+            ("export_deed", _("可以导出实事台账（留痕）")),
+        ]
         indexes = [
             models.Index(fields=["category", "location"], name="deed_recurrence_idx"),
             models.Index(fields=["unit", "status"], name="deed_unit_status_idx"),
