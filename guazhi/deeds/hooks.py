@@ -4,7 +4,10 @@ from __future__ import annotations
 
 
 def connect() -> None:
+    from django.utils.translation import gettext_lazy as _
+
     from guazhi.core import audit
+    from guazhi.core.menu import MENU, MenuItem
 
     from . import models
 
@@ -23,3 +26,18 @@ def connect() -> None:
         audit.track(model)
     audit.track(models.PanelMember, masked=["mobile_encrypted", "token"])
     audit.track(models.Rating, masked=["mobile_encrypted", "rater_key"])
+    section = _("办实事")
+    # After the projects' items (or at the end when that app is absent).
+    after = next(
+        (i + 1 for i, item in enumerate(MENU) if item.url_name == "projects:events"), len(MENU)
+    )
+    MENU[after:after] = [
+        MenuItem(_("实事台账"), "deeds:list", "heart", "deeds.view_deed", section),
+        MenuItem(
+            _("回头看"), "deeds:lookbacks", "arrow-counterclockwise", "deeds.review_deed", section
+        ),
+        MenuItem(_("差评整改"), "deeds:rectifications", "tools", "deeds.view_deed", section),
+        MenuItem(_("申诉复核"), "deeds:appeals", "shield-check", "deeds.decide_appeal", section),
+        MenuItem(_("三率统计"), "deeds:figures", "bar-chart", "deeds.view_deed", section),
+        MenuItem(_("群众评议团"), "deeds:panel", "people", "deeds.view_panelmember", section),
+    ]

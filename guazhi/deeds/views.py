@@ -1,12 +1,526 @@
 """Pages of the deeds app for the units and the organisation departments (thin: the rules are
-in services.py, who sees what in access.py)."""
+in services.py, who sees what in access.py). The public pages are in public.py."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from guazhi.cadres.models import Cadre
+from guazhi.core.access import scope_for
+from guazhi.core.views import paginate
+
+from . import access, services
+from .forms import (
+    AppealDecisionForm,
+    AppealForm,
+    CallbackForm,
+    DeedFilter,
+    DeedForm,
+    EvidenceForm,
+    LookBackForm,
+    PanelMemberForm,
+    RectificationDoneForm,
+    StatusForm,
+    TargetForm,
+    apply_errors,
+)
+from .models import Evidence, Level, PanelMember, Rating, Rectification
+from .services import DeedError
+
+LEVEL_CLASS = {5: "success", 4: "success", 3: "info", 2: "warning", 1: "danger"}
+
+
+def _today():
+    return timezone.localdate()
+
+
+# --- the ledger ------------------------------------------------------------------------------
 
 
 @login_required
 def deed_list(request):
-    return render(request, "deeds/deed_list.html", {})
+    user = request.user
+    access.require(user, "deeds.view_deed")
+    base = access.deeds_for(user).select_related("unit", "cadre", "status")
+    filterset = DeedFilter(request.GET or None, queryset=base)
+    qs = filterset.qs.annotate(
+        n_ratings=Count("ratings", filter=Q(ratings__excluded=False), distinct=True),
+        n_open_rect=Count(
+            "rectifications",
+            filter=Q(rectifications__status=Rectification.Status.OPEN),
+            distinct=True,
+        ),
+    ).order_by("status__order", "promised_on", "pk")
+    page = paginate(request, qs)
+    today = _today()
+    for deed in page:
+        deed.overdue = deed.status.kind == "open" and deed.promised_on < today
+    context = {
+        "filter": filterset,
+        "page": page,
+        "can_add": access.can_add(user),
+        "query": request.GET.urlencode(),
+        "due_lookbacks": access.lookbacks_for(user)
+        .filter(conclusion="", due_on__lte=today)
+        .count(),
+        "open_rectifications": access.rectifications_for(user)
+        .filter(status=Rectification.Status.OPEN)
+        .count(),
+    }
+    if request.htmx:
+        return render(request, "deeds/deed_list.html#results", context)
+    return render(request, "deeds/deed_list.html", context)
+
+
+def _cadres_for(user):
+    from guazhi.cadres import access as cadre_access
+
+    return cadre_access.cadres_for(user).select_related("unit").order_by("name")
+
+
+@login_required
+def deed_create(request):
+    user = request.user
+    if not access.can_add(user):
+        raise PermissionDenied
+    units = access.units_for_new(user).order_by("path")
+    form = DeedForm(
+        request.POST or None,
+        units=units,
+        cadres=_cadres_for(user),
+        initial={"opened_on": _today(), "unit": user.unit_id},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            deed = services.deed_create(by=user, **form.cleaned_data)
+        except DeedError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("已登记实事“%(t)s”。") % {"t": deed.title})
+            return redirect("deeds:detail", deed.pk)
+    return render(
+        request,
+        "core/form.html",
+        {"form": form, "title": _("登记实事"), "back": reverse("deeds:list")},
+    )
+
+
+@login_required
+def deed_edit(request, pk):
+    user = request.user
+    deed = access.access_deed(user, pk, perm="deeds.change_deed")
+    fields = ("title", "content", "source", "category", "urgent", "location", "unit", "cadre")
+    form = DeedForm(
+        request.POST or None,
+        units=access.units_for_new(user).order_by("path")
+        | type(deed.unit).objects.filter(pk=deed.unit_id),
+        cadres=_cadres_for(user) | Cadre.objects.filter(pk=deed.cadre_id),
+        editing=True,
+        initial={**{f: getattr(deed, f) for f in fields}, "promised_on": deed.promised_on},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.deed_update(deed=deed, by=user, **form.cleaned_data)
+        except DeedError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("已保存。"))
+            return redirect("deeds:detail", deed.pk)
+    return render(
+        request,
+        "core/form.html",
+        {"form": form, "title": _("修改实事"), "back": reverse("deeds:detail", args=[deed.pk])},
+    )
+
+
+@login_required
+def deed_detail(request, pk):
+    user = request.user
+    deed = access.access_deed(user, pk)
+    can_change = access.can(user, "deeds.change_deed", deed)
+    figures = services.rating_figures(Rating.objects.filter(deed=deed))
+    ratings = list(access.rating_rows(deed)[:50])
+    for r in ratings:
+        r["level_label"] = Level(r["level"]).label
+        r["level_class"] = LEVEL_CLASS[r["level"]]
+        r["channel_label"] = Rating.Channel(r["channel"]).label
+        r["first_label"] = Level(r["first_level"]).label if r["rerated_at"] else ""
+    return render(
+        request,
+        "deeds/deed_detail.html",
+        {
+            "deed": deed,
+            "targets": list(deed.targets.all()),
+            "evidence": deed.evidence.select_related("target", "by")[:50],
+            "history": deed.history.select_related("from_status", "to_status", "by"),
+            "lookbacks": deed.lookbacks.prefetch_related("tasks"),
+            "figures": figures,
+            "levels": [(lv.value, lv.label, figures.counts[lv.value]) for lv in Level],
+            "ratings": ratings,
+            "rectifications": deed.rectifications.select_related("rating").order_by("-pk"),
+            "can_change": can_change,
+            "can_review": access.can(user, "deeds.review_deed", deed),
+            "evidence_form": EvidenceForm(deed=deed, initial={"day": _today()}),
+            "target_form": TargetForm(),
+            "status_form": StatusForm(initial={"day": _today()}),
+            "public_url": _public_url(request, "deed", deed.public_key),
+            "today": _today(),
+        },
+    )
+
+
+def _public_url(request, name: str, key: str) -> str:
+    """The absolute address of a public page (deed, panel, rerate) to hand out."""
+    try:
+        return request.build_absolute_uri(reverse(f"deeds_public:{name}", args=[key]))
+    except NoReverseMatch:
+        return ""
+
+
+def _post_form(request, deed, form, action, success: str):
+    """Run `action(form.cleaned_data)`; errors back on the detail page as messages (these are
+    small forms on the deed page)."""
+    if form.is_valid():
+        try:
+            action(form.cleaned_data)
+        except DeedError as exc:
+            for message in exc.errors.values():
+                messages.error(request, message)
+        else:
+            messages.success(request, success)
+    else:
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            for e in errors:
+                messages.error(request, f"{label}：{e}" if label else e)
+    return redirect("deeds:detail", deed.pk)
+
+
+@login_required
+@require_POST
+def evidence_add(request, pk):
+    user = request.user
+    deed = access.access_deed(user, pk, perm="deeds.change_deed")
+    form = EvidenceForm(request.POST, request.FILES, deed=deed)
+    return _post_form(
+        request,
+        deed,
+        form,
+        lambda d: services.evidence_add(
+            deed=deed,
+            by=user,
+            day=d["day"],
+            note=d["note"],
+            target=d["target"],
+            value=d["value"],
+            photo=d["photo"],
+        ),
+        _("已记录进展。"),
+    )
+
+
+@login_required
+def evidence_photo(request, pk):
+    evidence = get_object_or_404(Evidence.objects.select_related("deed"), pk=pk)
+    access.access_deed(request.user, evidence.deed_id)
+    if not evidence.photo:
+        raise Http404
+    response = FileResponse(evidence.photo.open("rb"))
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = "inline"
+    return response
+
+
+@login_required
+@require_POST
+def target_add(request, pk):
+    user = request.user
+    deed = access.access_deed(user, pk, perm="deeds.change_deed")
+    form = TargetForm(request.POST)
+    return _post_form(
+        request,
+        deed,
+        form,
+        lambda d: services.target_save(deed=deed, by=user, **d),
+        _("已添加量化目标。"),
+    )
+
+
+@login_required
+@require_POST
+def status_change(request, pk):
+    user = request.user
+    deed = access.access_deed(user, pk, perm="deeds.change_deed")
+    form = StatusForm(request.POST)
+    return _post_form(
+        request,
+        deed,
+        form,
+        lambda d: services.status_change(deed=deed, by=user, **d),
+        _("状态已变更。"),
+    )
+
+
+# --- look-backs -------------------------------------------------------------------------------
+
+
+@login_required
+def lookback_list(request):
+    user = request.user
+    access.require(user, "deeds.review_deed")
+    qs = (
+        access.lookbacks_for(user)
+        .select_related("deed__unit")
+        .order_by("conclusion", "due_on", "pk")
+    )
+    show = request.GET.get("show", "due")
+    if show != "all":
+        qs = qs.filter(conclusion="")
+    page = paginate(request, qs)
+    return render(
+        request,
+        "deeds/lookback_list.html",
+        {"page": page, "show": show, "today": _today()},
+    )
+
+
+@login_required
+def lookback_conclude(request, pk):
+    user = request.user
+    lookback = access.access_lookback(user, pk)
+    deed = lookback.deed
+    recurrences = list(services.recurrences(deed).select_related("unit")[:20])
+    figures = services.rating_figures(Rating.objects.filter(deed=deed))
+    form = LookBackForm(request.POST or None)
+    if lookback.conclusion:
+        form = None
+    elif request.method == "POST" and form.is_valid():
+        try:
+            services.lookback_conclude(lookback=lookback, by=user, **form.cleaned_data)
+        except DeedError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("回头看已完成。"))
+            return redirect("deeds:detail", deed.pk)
+    return render(
+        request,
+        "deeds/lookback_form.html",
+        {
+            "lookback": lookback,
+            "deed": deed,
+            "form": form,
+            "recurrences": recurrences,
+            "figures": figures,
+            "policy": services.policy(),
+        },
+    )
+
+
+# --- rectifications and appeals --------------------------------------------------------------
+
+
+@login_required
+def rectification_list(request):
+    user = request.user
+    access.require(user, "deeds.view_deed")
+    qs = access.rectifications_for(user, "deeds.view_deed").select_related("deed", "unit", "rating")
+    show = request.GET.get("show", "open")
+    if show != "all":
+        qs = qs.filter(status=Rectification.Status.OPEN)
+    page = paginate(request, qs.order_by("status", "deadline", "pk"))
+    today = _today()
+    for r in page:
+        r.overdue = r.status == Rectification.Status.OPEN and r.deadline < today
+        r.level_label = Level(r.rating.first_level).label
+    return render(request, "deeds/rectification_list.html", {"page": page, "show": show})
+
+
+@login_required
+def rectification_detail(request, pk):
+    user = request.user
+    rectification = access.access_rectification(user, pk)
+    rating = rectification.rating
+    can_work = access.rectifications_for(user).filter(pk=pk).exists()
+    done_form = RectificationDoneForm(prefix="done")
+    callback_form = CallbackForm(prefix="cb", initial={"day": _today()})
+    appeal_form = AppealForm(prefix="ap")
+    if request.method == "POST":
+        if not can_work:
+            raise PermissionDenied
+        step = request.POST.get("step")
+        try:
+            if step == "done":
+                done_form = RectificationDoneForm(request.POST, prefix="done")
+                if done_form.is_valid():
+                    services.rectification_done(
+                        rectification=rectification, by=user, **done_form.cleaned_data
+                    )
+                    messages.success(request, _("已记录整改措施，评价人可再次评价。"))
+                    return redirect("deeds:rectification", pk)
+            elif step == "callback":
+                callback_form = CallbackForm(request.POST, prefix="cb")
+                if callback_form.is_valid():
+                    services.callback_record(
+                        rectification=rectification, by=user, **callback_form.cleaned_data
+                    )
+                    messages.success(request, _("已记录回访。"))
+                    return redirect("deeds:rectification", pk)
+            elif step == "appeal":
+                if not access.can_file_appeal(user, rating):
+                    raise PermissionDenied
+                appeal_form = AppealForm(request.POST, prefix="ap")
+                if appeal_form.is_valid():
+                    services.appeal_file(rating=rating, by=user, **appeal_form.cleaned_data)
+                    messages.success(request, _("申诉已提交，等待复核。"))
+                    return redirect("deeds:rectification", pk)
+        except DeedError as exc:
+            form = {"done": done_form, "callback": callback_form, "appeal": appeal_form}[step]
+            apply_errors(form, exc)
+    rerate_url = ""
+    if rectification.status == Rectification.Status.DONE and rating.rerated_at is None:
+        rerate_url = _public_url(request, "rerate", rectification.rerate_token)
+    return render(
+        request,
+        "deeds/rectification_detail.html",
+        {
+            "r": rectification,
+            "rating": rating,
+            "level_label": Level(rating.first_level).label,
+            "now_label": Level(rating.level).label,
+            "channel_label": Rating.Channel(rating.channel).label,
+            "can_work": can_work,
+            "can_reveal": access.can(user, "deeds.reveal_rater", rectification.deed),
+            "can_appeal": access.can_file_appeal(user, rating),
+            "appeals": rating.appeals.select_related("filed_by", "decided_by"),
+            "done_form": done_form,
+            "callback_form": callback_form,
+            "appeal_form": appeal_form,
+            "rerate_url": rerate_url,
+            "overdue": rectification.status == "open" and rectification.deadline < _today(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def rater_reveal(request, pk):
+    rectification = access.access_rectification(request.user, pk)
+    mobile = access.reveal_rater(request.user, rectification.rating) or _("（未留手机号）")
+    if request.htmx:
+        return HttpResponse(mobile)
+    messages.info(request, _("评价人手机号：%(m)s（仅用于回访，已留痕）") % {"m": mobile})
+    return redirect("deeds:rectification", pk)
+
+
+@login_required
+def appeal_list(request):
+    user = request.user
+    access.require(user, "deeds.decide_appeal")
+    qs = access.appeals_to_decide(user).select_related("rating__deed", "filed_by")
+    show = request.GET.get("show", "open")
+    if show != "all":
+        qs = qs.filter(decision="")
+    page = paginate(request, qs.order_by("decision", "filed_at", "pk"))
+    for a in page:
+        a.level_label = Level(a.rating.first_level).label
+    return render(request, "deeds/appeal_list.html", {"page": page, "show": show})
+
+
+@login_required
+def appeal_decide(request, pk):
+    user = request.user
+    access.require(user, "deeds.decide_appeal")
+    appeal = get_object_or_404(
+        access.appeals_to_decide(user).select_related("rating__deed", "filed_by"), pk=pk
+    )
+    form = AppealDecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.appeal_decide(appeal=appeal, by=user, **form.cleaned_data)
+        except DeedError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("已作出复核结论。"))
+            return redirect("deeds:appeals")
+    rating = appeal.rating
+    return render(
+        request,
+        "deeds/appeal_decide.html",
+        {
+            "appeal": appeal,
+            "rating": rating,
+            "level_label": Level(rating.first_level).label,
+            "form": form if not appeal.decision else None,
+        },
+    )
+
+
+# --- figures and the panel -------------------------------------------------------------------
+
+
+@login_required
+def figures(request):
+    """响应率, 解决率, 按时办结率, 满意率, 差评整改率 per responsible unit and per cadre."""
+    user = request.user
+    access.require(user, "deeds.view_deed")
+    deeds = access.deeds_for(user)
+    total = services.figures(deeds)
+    by_unit = []
+    for unit_id, name in (
+        deeds.order_by("unit__path").values_list("unit_id", "unit__name").distinct()
+    ):
+        by_unit.append((name, services.figures(deeds.filter(unit_id=unit_id))))
+    by_cadre = []
+    for cadre_id, name in (
+        deeds.exclude(cadre=None).order_by("cadre__name").values_list("cadre_id", "cadre__name")
+    ).distinct():
+        by_cadre.append((name, services.figures(deeds.filter(cadre_id=cadre_id))))
+    return render(
+        request,
+        "deeds/figures.html",
+        {
+            "total": total,
+            "by_unit": by_unit,
+            "by_cadre": by_cadre,
+            "policy": services.policy(),
+        },
+    )
+
+
+@login_required
+def panel_list(request):
+    user = request.user
+    access.require(user, "deeds.view_panelmember")
+    form = PanelMemberForm(request.POST or None)
+    if request.method == "POST":
+        access.require(user, "deeds.add_panelmember")
+        if form.is_valid():
+            try:
+                member = services.panel_member_add(by=user, **form.cleaned_data)
+            except DeedError as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, _("已邀请“%(n)s”加入评议团。") % {"n": member.name})
+                return redirect("deeds:panel")
+    members = PanelMember.objects.annotate(n=Count("ratings")).order_by("-active", "name")
+    page = paginate(request, members)
+    for m in page:
+        m.link = _public_url(request, "panel", m.token)
+    return render(
+        request,
+        "deeds/panel_list.html",
+        {
+            "page": page,
+            "form": form,
+            "can_add": not scope_for(user, "deeds.add_panelmember").is_none,
+        },
+    )
