@@ -6,10 +6,10 @@ from __future__ import annotations
 def connect() -> None:
     from django.utils.translation import gettext_lazy as _
 
-    from guazhi.core import audit
+    from guazhi.core import audit, notices
     from guazhi.core.menu import MENU, MenuItem
 
-    from . import models
+    from . import models, reminders, sources
 
     for model in (
         models.Policy,
@@ -26,6 +26,10 @@ def connect() -> None:
         audit.track(model)
     audit.track(models.PanelMember, masked=["mobile_encrypted", "token"])
     audit.track(models.Rating, masked=["mobile_encrypted", "rater_key"])
+    # 办结实事件数 and 实事满意率 become assessment sources; reminders for rectifications,
+    # look-backs and overdue deeds.
+    sources.register()
+    notices.PROVIDERS.append(reminders.due)
     section = _("办实事")
     # After the projects' items (or at the end when that app is absent).
     after = next(
