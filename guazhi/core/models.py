@@ -1,4 +1,5 @@
-"""Organisation tree, users and roles, site settings, and the append-only audit log."""
+"""Organisation tree, users and roles, site settings, the working-day calendar, and the
+append-only audit log."""
 
 from __future__ import annotations
 
@@ -266,6 +267,92 @@ class SiteSettings(models.Model):
     @property
     def lockout_delta(self) -> timedelta:
         return timedelta(minutes=self.lockout_minutes)
+
+
+WEEKDAY_NAMES = (
+    _("星期一"),
+    _("星期二"),
+    _("星期三"),
+    _("星期四"),
+    _("星期五"),
+    _("星期六"),
+    _("星期日"),
+)
+
+
+# Years the calendar accepts: wide enough for any real schedule, narrow enough to catch a
+# mistyped year (2062 for 2026 is not caught, 2206 is).
+CALENDAR_YEARS = range(2000, 2101)
+
+
+class CalendarDay(models.Model):
+    """An exception to the weekly rule (Monday–Friday work, Saturday and Sunday rest): a public
+    holiday on any day, or a make-up working day (调休上班) on a weekend. The system
+    administrator enters each year's schedule; `core.workdays` counts with it."""
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("法定节假日")
+        WORKDAY = "workday", _("调休上班日")
+
+    date = models.DateField(
+        _("日期"), unique=True, error_messages={"unique": _("该日期已经登记过，请直接编辑")}
+    )
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
+    name = models.CharField(_("名称"), max_length=40, help_text=_("如“春节”“国庆节调休上班”"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("最后修改人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("最后修改时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("工作日历")
+        verbose_name_plural = _("工作日历")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.name}"
+
+    @property
+    def weekday_name(self) -> str:
+        return str(WEEKDAY_NAMES[self.date.weekday()])
+
+    @property
+    def is_weekend(self) -> bool:
+        return self.date.weekday() >= 5
+
+    def clean(self) -> None:
+        # A holiday may fall on a weekend (a festival's whole span is entered as one block),
+        # but a make-up working day on a weekday changes nothing: most likely a wrong date.
+        if self.date and self.kind == self.Kind.WORKDAY and not self.is_weekend:
+            raise ValidationError(
+                {
+                    "kind": _("%(d)s 是%(w)s，本来就是工作日；调休上班日只能登记在星期六或星期日")
+                    % {"d": f"{self.date:%Y-%m-%d}", "w": self.weekday_name}
+                }
+            )
+        if self.date and self.date.year not in CALENDAR_YEARS:
+            raise ValidationError(
+                {
+                    "date": _("%(d)s 的年份应在 %(a)d 到 %(b)d 之间")
+                    % {
+                        "d": f"{self.date:%Y-%m-%d}",
+                        "a": CALENDAR_YEARS.start,
+                        "b": CALENDAR_YEARS.stop - 1,
+                    }
+                }
+            )
+        if not (self.name or "").strip():
+            raise ValidationError({"name": _("请填写名称，如“春节”或“国庆节调休上班”")})
 
 
 class AppendOnlyError(Exception):

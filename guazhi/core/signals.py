@@ -4,7 +4,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 
 from . import audit
-from .models import OrgUnit, Role, SiteSettings, User
+from .models import CalendarDay, OrgUnit, Role, SiteSettings, User
 
 audit.track(OrgUnit, exclude={"path", "depth"})
 audit.track(
@@ -14,6 +14,7 @@ audit.track(
 )
 audit.track(Role)
 audit.track(SiteSettings)
+audit.track(CalendarDay, exclude={"created_at", "updated_at"})
 audit.track(Token, masked={"key"})
 audit.track(
     TOTPDevice,
