@@ -1,4 +1,5 @@
-"""Data scope: the only way views and API endpoints reach org units and users.
+"""Data scope: the only way views and API endpoints reach org units, users, roles, the audit
+log and the working-day calendar.
 
 A user's scope for a permission is the widest scope among the roles that grant it:
 all > this unit and below > this unit > only self. Records outside the scope are reported as
@@ -16,7 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from .models import SCOPE_ORDER, OrgUnit, Role, User
+from .models import SCOPE_ORDER, CalendarDay, OrgUnit, Role, User
 
 NONE = "none"
 
@@ -153,3 +154,19 @@ def audit_entries_for(user):
     if scope_for(user, "core.view_auditentry").is_none:
         raise PermissionDenied
     return AuditEntry.objects.all()
+
+
+# --- working-day calendar -------------------------------------------------------------------------
+
+
+def calendar_days_for(user, perm: str = "core.view_calendarday") -> QuerySet[CalendarDay]:
+    """The calendar is one for the whole platform (no data scope): all of it or 403."""
+    require(user, perm)
+    return CalendarDay.objects.all()
+
+
+def access_calendar_day(user, pk, perm: str = "core.change_calendarday") -> CalendarDay:
+    day = calendar_days_for(user, perm).filter(pk=pk).first()
+    if day is None:
+        raise Http404
+    return day

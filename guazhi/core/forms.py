@@ -5,7 +5,7 @@ from django import forms
 from django.contrib.auth.models import Permission
 from django.utils.translation import gettext_lazy as _
 
-from .models import AuditEntry, OrgUnit, Role, SiteSettings, User
+from .models import AuditEntry, CalendarDay, OrgUnit, Role, SiteSettings, User
 from .personal import normalise_mobile, validate_mobile
 
 
@@ -163,6 +163,35 @@ class SiteSettingsForm(BootstrapMixin, forms.ModelForm):
     class Meta:
         model = SiteSettings
         fields = ["site_name", "login_failure_limit", "lockout_minutes", "idle_timeout_minutes"]
+
+
+class CalendarDayForm(BootstrapMixin, forms.ModelForm):
+    class Meta:
+        model = CalendarDay
+        fields = ["date", "kind", "name"]
+        widgets = {"date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+    def clean_date(self):
+        value = self.cleaned_data["date"]
+        other = CalendarDay.objects.filter(date=value).exclude(pk=self.instance.pk).first()
+        if other is not None:
+            raise forms.ValidationError(
+                _("%(d)s 已登记为“%(n)s”（%(k)s），请编辑那一天")
+                % {"d": f"{value:%Y-%m-%d}", "n": other.name, "k": other.get_kind_display()}
+            )
+        return value
+
+
+class CalendarBulkForm(BootstrapMixin, forms.Form):
+    lines = forms.CharField(
+        label=_("日历条目"),
+        max_length=50000,
+        widget=forms.Textarea(attrs={"rows": 14, "spellcheck": "false"}),
+        help_text=_(
+            "每行一天：日期 类型 名称。类型写 holiday（或“休”）表示法定节假日，"
+            "workday（或“班”）表示调休上班日。已登记的日期按本次内容更新。"
+        ),
+    )
 
 
 class FilterForm(BootstrapMixin, forms.Form):

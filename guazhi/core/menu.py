@@ -29,6 +29,9 @@ MENU: list[MenuItem] = [
     MenuItem(
         _("系统设置"), "core:site_settings", "gear", "core.change_sitesettings", _("系统管理")
     ),
+    MenuItem(
+        _("工作日历"), "core:calendar_list", "calendar3", "core.view_calendarday", _("系统管理")
+    ),
     MenuItem(_("个人设置"), "core:profile", "person-gear"),
 ]
 

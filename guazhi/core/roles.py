@@ -45,6 +45,8 @@ ADMIN_GRANTS: dict[str, list[str]] = {
         "core.change_user",
         "core.unlock_user",
         "core.change_sitesettings",
+        "core.view_calendarday",
+        "core.change_calendarday",
     ],
     "secadmin": [
         "core.view_orgunit",

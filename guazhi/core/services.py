@@ -1,11 +1,14 @@
-"""Platform workflows: login with lockout, accounts, role assignment, second factor, tokens.
+"""Platform workflows: login with lockout, accounts, role assignment, second factor, tokens,
+the working-day calendar.
 
 Domain errors are raised as `ServiceError` with a Chinese message for the user.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from django.contrib.auth import authenticate, password_validation
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,7 +21,7 @@ from rest_framework.authtoken.models import Token
 
 from . import audit
 from .access import scope_for
-from .models import AuditEntry, OrgUnit, Role, SiteSettings, User
+from .models import AuditEntry, CalendarDay, OrgUnit, Role, SiteSettings, User
 from .roles import ADMIN_ONLY_PERMISSIONS
 
 
@@ -234,3 +237,164 @@ def token_regenerate(*, user: User) -> Token:
 def token_revoke(*, user: User) -> None:
     for old in Token.objects.filter(user=user):
         old.delete()
+
+
+# --- working-day calendar ----------------------------------------------------------------------
+
+CALENDAR_MAX_LINES = 1000
+
+# Words accepted for each kind in pasted lines (lower-cased), besides the codes themselves.
+CALENDAR_KIND_WORDS = {
+    "holiday": CalendarDay.Kind.HOLIDAY,
+    "休": CalendarDay.Kind.HOLIDAY,
+    "假": CalendarDay.Kind.HOLIDAY,
+    "放假": CalendarDay.Kind.HOLIDAY,
+    "节假日": CalendarDay.Kind.HOLIDAY,
+    "法定节假日": CalendarDay.Kind.HOLIDAY,
+    "workday": CalendarDay.Kind.WORKDAY,
+    "班": CalendarDay.Kind.WORKDAY,
+    "上班": CalendarDay.Kind.WORKDAY,
+    "补班": CalendarDay.Kind.WORKDAY,
+    "调休上班": CalendarDay.Kind.WORKDAY,
+    "调休上班日": CalendarDay.Kind.WORKDAY,
+}
+_LINE_SPLIT = re.compile(r"[\s,，、;；]+")
+_DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
+
+
+@dataclass(frozen=True)
+class CalendarLine:
+    number: int  # line number in the pasted text, from 1
+    date: date
+    kind: str
+    name: str
+
+
+@dataclass(frozen=True)
+class CalendarImportResult:
+    created: int
+    updated: int
+    unchanged: int
+    years: tuple[int, ...]  # the years the lines touched, in order
+
+
+class CalendarLinesError(ServiceError):
+    """Some pasted lines are wrong; `errors` names each one (第 N 行：…)."""
+
+    def __init__(self, errors: list[str]):
+        self.errors = errors
+        super().__init__("；".join(errors))
+
+
+def _calendar_line_date(word: str) -> date:
+    match = _DATE.match(word)
+    if match is None:
+        raise ValueError(_("日期“%(v)s”格式不对，应写成 2026-10-01") % {"v": word})
+    year, month, day = (int(part) for part in match.groups())
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise ValueError(_("日期“%(v)s”不存在") % {"v": word}) from None
+
+
+def _calendar_line(number: int, line: str) -> CalendarLine:
+    parts = _LINE_SPLIT.split(line, maxsplit=2)
+    if len(parts) < 3 or not parts[2].strip():
+        raise ValueError(
+            _("应有日期、类型和名称三项，如“2026-10-01 holiday 国庆节”，这一行只有 %(n)d 项")
+            % {"n": len([p for p in parts if p])}
+        )
+    word, kind_word, name = parts[0], parts[1], parts[2].strip()
+    day = _calendar_line_date(word)
+    kind = CALENDAR_KIND_WORDS.get(kind_word.lower())
+    if kind is None:
+        raise ValueError(
+            _("类型“%(v)s”无法识别，应为 holiday（休）或 workday（班）") % {"v": kind_word}
+        )
+    candidate = CalendarDay(date=day, kind=kind, name=name)
+    try:
+        candidate.full_clean(exclude=["created_by", "updated_by"], validate_unique=False)
+    except ValidationError as exc:
+        raise ValueError("；".join(exc.messages)) from None
+    return CalendarLine(number, day, kind, name)
+
+
+def calendar_lines_parse(text: str) -> list[CalendarLine]:
+    """Read pasted lines "日期 类型 名称" (类型: holiday/休 or workday/班; blank lines and lines
+    starting with # are skipped). Every line is checked; if any is wrong, CalendarLinesError
+    names each wrong line by its number and nothing is returned."""
+    lines: list[CalendarLine] = []
+    errors: list[str] = []
+    seen: dict[date, int] = {}
+    numbered = list(enumerate((text or "").splitlines(), start=1))
+    for number, raw in numbered:
+        line = raw.strip().replace("\u3000", " ")
+        if not line or line.startswith("#"):
+            continue
+        try:
+            parsed = _calendar_line(number, line)
+        except ValueError as exc:
+            errors.append(_("第 %(n)d 行“%(l)s”：%(e)s") % {"n": number, "l": line[:40], "e": exc})
+            continue
+        if parsed.date in seen:
+            errors.append(
+                _("第 %(n)d 行：日期 %(d)s 与第 %(m)d 行重复")
+                % {"n": number, "d": f"{parsed.date:%Y-%m-%d}", "m": seen[parsed.date]}
+            )
+            continue
+        seen[parsed.date] = number
+        lines.append(parsed)
+    if len(lines) + len(errors) > CALENDAR_MAX_LINES:
+        raise CalendarLinesError(
+            [_("一次最多录入 %(n)d 行，请分批粘贴") % {"n": CALENDAR_MAX_LINES}]
+        )
+    if errors:
+        raise CalendarLinesError(errors)
+    if not lines:
+        raise CalendarLinesError(
+            [_("没有可录入的行：每行写“日期 类型 名称”，如“2026-10-01 holiday 国庆节”")]
+        )
+    return lines
+
+
+@transaction.atomic
+def calendar_days_import(*, text: str, by: User) -> CalendarImportResult:
+    """Enter pasted calendar lines all or nothing: a date already in the calendar takes the
+    line's kind and name. Each row is saved on its own, so each change is audited."""
+    if not by.has_perm("core.change_calendarday"):
+        raise PermissionDenied
+    lines = calendar_lines_parse(text)
+    existing = CalendarDay.objects.in_bulk([line.date for line in lines], field_name="date")
+    created = updated = unchanged = 0
+    for line in lines:
+        day = existing.get(line.date)
+        if day is None:
+            CalendarDay.objects.create(
+                date=line.date, kind=line.kind, name=line.name, created_by=by, updated_by=by
+            )
+            created += 1
+        elif (day.kind, day.name) != (line.kind, line.name):
+            day.kind, day.name, day.updated_by = line.kind, line.name, by
+            day.save()
+            updated += 1
+        else:
+            unchanged += 1
+    years = tuple(sorted({line.date.year for line in lines}))
+    return CalendarImportResult(created, updated, unchanged, years)
+
+
+def calendar_day_save(*, day: CalendarDay, by: User) -> CalendarDay:
+    """Save one validated calendar day (from the form), recording who entered or changed it."""
+    if not by.has_perm("core.change_calendarday"):
+        raise PermissionDenied
+    if day.pk is None:
+        day.created_by = by
+    day.updated_by = by
+    day.save()
+    return day
+
+
+def calendar_day_delete(*, day: CalendarDay, by: User) -> None:
+    if not by.has_perm("core.change_calendarday"):
+        raise PermissionDenied
+    day.delete()

@@ -1,5 +1,5 @@
 """Platform pages: login and second factor, home, org units, users, roles, audit log,
-site settings, personal settings, error pages. Views parse input, call access/services,
+site settings, the working-day calendar, personal settings, error pages. Views parse input, call access/services,
 render."""
 
 from __future__ import annotations
@@ -26,9 +26,11 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from rest_framework.authtoken.models import Token
 
-from . import access, audit, services
+from . import access, audit, services, workdays
 from .forms import (
     AuditFilter,
+    CalendarBulkForm,
+    CalendarDayForm,
     LoginForm,
     OrgUnitForm,
     PasswordChangeForm,
@@ -41,7 +43,7 @@ from .forms import (
     UserFilter,
     UserRolesForm,
 )
-from .models import AuditEntry, Role, SiteSettings, User
+from .models import CALENDAR_YEARS, AuditEntry, CalendarDay, Role, SiteSettings, User
 
 PAGE_SIZE = 25
 
@@ -587,6 +589,113 @@ def site_settings(request):
         request,
         "core/form.html",
         {"form": form, "title": _("系统设置"), "back": reverse("core:home")},
+    )
+
+
+# --- working-day calendar ------------------------------------------------------------------------
+
+
+def _calendar_year(request) -> int:
+    """The year asked for in ?year=, or this year with a message saying why."""
+    this_year = timezone.localdate().year
+    raw = request.GET.get("year", "").strip()
+    if not raw:
+        return this_year
+    if raw.isdigit() and int(raw) in CALENDAR_YEARS:
+        return int(raw)
+    messages.warning(
+        request,
+        _("年份“%(v)s”无效，应为 %(a)d 到 %(b)d 之间的四位数字；已显示 %(y)d 年。")
+        % {
+            "v": raw[:20],
+            "a": CALENDAR_YEARS.start,
+            "b": CALENDAR_YEARS.stop - 1,
+            "y": this_year,
+        },
+    )
+    return this_year
+
+
+def _calendar_url(year: int) -> str:
+    return f"{reverse('core:calendar_list')}?year={year}"
+
+
+@login_required
+def calendar_list(request):
+    days = access.calendar_days_for(request.user)
+    year = _calendar_year(request)
+    rows = list(days.filter(date__year=year))
+    context = {
+        "year": year,
+        "days": rows,
+        "working_days": workdays.working_days_in_year(year),
+        "holidays": sum(1 for d in rows if d.kind == CalendarDay.Kind.HOLIDAY),
+        "makeup_days": sum(1 for d in rows if d.kind == CalendarDay.Kind.WORKDAY),
+        "previous_year": year - 1 if year - 1 in CALENDAR_YEARS else None,
+        "next_year": year + 1 if year + 1 in CALENDAR_YEARS else None,
+        "min_year": CALENDAR_YEARS.start,
+        "max_year": CALENDAR_YEARS.stop - 1,
+        "can_change": request.user.has_perm("core.change_calendarday"),
+    }
+    return render(request, "core/calendar_list.html", context)
+
+
+@login_required
+def calendar_edit(request, pk=None):
+    if pk is None:
+        access.require(request.user, "core.change_calendarday")
+        day = CalendarDay()
+    else:
+        day = access.access_calendar_day(request.user, pk)
+    form = CalendarDayForm(request.POST or None, instance=day)
+    if request.method == "POST" and form.is_valid():
+        day = services.calendar_day_save(day=form.instance, by=request.user)
+        messages.success(request, _("已保存 %(d)s。") % {"d": day})
+        return redirect(_calendar_url(day.date.year))
+    back_year = day.date.year if day.pk else timezone.localdate().year
+    title = _("编辑工作日历：%(d)s") % {"d": day} if day.pk else _("登记节假日或调休上班日")
+    return render(
+        request, "core/form.html", {"form": form, "title": title, "back": _calendar_url(back_year)}
+    )
+
+
+@login_required
+def calendar_delete(request, pk):
+    day = access.access_calendar_day(request.user, pk)
+    if request.method == "POST":
+        year = day.date.year
+        label = str(day)
+        services.calendar_day_delete(day=day, by=request.user)
+        messages.success(request, _("已删除 %(d)s，这一天恢复按星期计算。") % {"d": label})
+        return redirect(_calendar_url(year))
+    return render(
+        request,
+        "core/calendar_confirm_delete.html",
+        {"day": day, "back": _calendar_url(day.date.year)},
+    )
+
+
+@login_required
+def calendar_bulk(request):
+    access.require(request.user, "core.change_calendarday")
+    form = CalendarBulkForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.calendar_days_import(text=form.cleaned_data["lines"], by=request.user)
+        except services.CalendarLinesError as exc:
+            for error in exc.errors:
+                form.add_error("lines", error)
+        else:
+            messages.success(
+                request,
+                _("已录入：新增 %(c)d 天，更新 %(u)d 天，未变 %(s)d 天。")
+                % {"c": result.created, "u": result.updated, "s": result.unchanged},
+            )
+            return redirect(_calendar_url(result.years[0]))
+    return render(
+        request,
+        "core/calendar_bulk.html",
+        {"form": form, "back": _calendar_url(timezone.localdate().year)},
     )
 
 
