@@ -13,7 +13,7 @@ from guazhi.cadres.models import Cadre
 from guazhi.core.forms import BootstrapMixin
 from guazhi.core.models import OrgUnit
 
-from .models import Appeal, Deed, Level, LookBack, Rating, Status, Target
+from .models import Appeal, Deed, Level, LookBack, Policy, Rating, Status, Target
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 AMOUNT = {"max_digits": 12, "decimal_places": 2, "min_value": 0}
@@ -214,3 +214,18 @@ class PanelMemberForm(BootstrapMixin, forms.Form):
 
 LEVEL_CHOICES = Level.choices
 RATING_CHANNELS = [c for c in Rating.Channel.choices if c[0] != Rating.Channel.PUBLIC]
+
+
+class PolicyForm(BootstrapMixin, forms.ModelForm):
+    class Meta:
+        model = Policy
+        fields = ["lookback_days", "recurrence_days", "rectify_working_days", "basic_weight"]
+
+
+class StatusRowForm(BootstrapMixin, forms.Form):
+    id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    name = forms.CharField(label=_("状态名称"), max_length=20, required=False)
+    kind = forms.ChoiceField(label=_("类型"), choices=Status.Kind.choices)
+
+
+StatusFormSet = forms.formset_factory(StatusRowForm, extra=1)

@@ -44,4 +44,5 @@ def connect() -> None:
         MenuItem(_("申诉复核"), "deeds:appeals", "shield-check", "deeds.decide_appeal", section),
         MenuItem(_("三率统计"), "deeds:figures", "bar-chart", "deeds.view_deed", section),
         MenuItem(_("群众评议团"), "deeds:panel", "people", "deeds.view_panelmember", section),
+        MenuItem(_("办实事规则"), "deeds:rules", "sliders", "deeds.change_policy", section),
     ]

@@ -789,3 +789,63 @@ def figures(qs: QuerySet[Deed]) -> Figures:
         on_time_rate=_pct(row["on_time"], row["solved"]),
         ratings=ratings,
     )
+
+
+# --- rules -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def policy_save(*, by: User, **values) -> Policy:
+    row = policy()
+    for key in ("lookback_days", "recurrence_days", "rectify_working_days", "basic_weight"):
+        if key in values:
+            setattr(row, key, values[key])
+    if not 0 <= row.basic_weight <= 1:
+        raise DeedError("“基本满意”的权重应在 0 到 1 之间", "basic_weight")
+    row.save()
+    return row
+
+
+@transaction.atomic
+def statuses_save(*, by: User, rows: list[tuple[int | None, str, str]]) -> list[Status]:
+    """Save the status workflow in the given order: rename, change kind, add (pk None) and
+    drop the statuses left out (only those no deed has ever had). At least one open and one
+    done status; names unique; the first status must be open (new deeds start there)."""
+    names = [(name or "").strip() for _pk, name, _kind in rows]
+    if any(not n for n in names):
+        raise DeedError("状态名称不能为空", "rows")
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise DeedError("状态名称重复：" + "、".join(dupes), "rows")
+    kinds = [kind for _pk, _name, kind in rows]
+    if any(k not in Status.Kind.values for k in kinds):
+        raise DeedError("请为每个状态选择类型", "rows")
+    if not rows or kinds[0] != K.OPEN:
+        raise DeedError("第一个状态须为“办理中”类型：新登记的实事从这里开始", "rows")
+    if K.DONE not in kinds:
+        raise DeedError("至少要有一个“已办结”类型的状态", "rows")
+    existing = {s.pk: s for s in Status.objects.all()}
+    kept = {pk for pk, _n, _k in rows if pk}
+    if kept - set(existing):
+        raise DeedError("状态列表已被他人修改，请刷新后重试", "rows")
+    for pk in set(existing) - kept:
+        used = (
+            Deed.objects.filter(status_id=pk).exists()
+            or StatusChange.objects.filter(Q(to_status_id=pk) | Q(from_status_id=pk)).exists()
+        )
+        if used:
+            raise DeedError(f"状态“{existing[pk].name}”已有实事使用过，不能删除", "rows")
+    for pk in set(existing) - kept:
+        existing[pk].delete()
+    # Move names and orders out of the way first, so two statuses may exchange them.
+    for pk in kept:
+        Status.objects.filter(pk=pk).update(name=f"__{pk}", order=1000 + pk)
+    result = []
+    for order, (pk, name, kind) in enumerate(
+        zip([r[0] for r in rows], names, kinds, strict=True), start=1
+    ):
+        status = existing.get(pk) if pk else Status()
+        status.order, status.name, status.kind = order, name, kind
+        status.save()
+        result.append(status)
+    return result

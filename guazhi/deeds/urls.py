@@ -22,4 +22,5 @@ urlpatterns = [
     path("appeals/<int:pk>/", views.appeal_decide, name="appeal"),
     path("figures/", views.figures, name="figures"),
     path("panel/", views.panel_list, name="panel"),
+    path("rules/", views.rules, name="rules"),
 ]

@@ -28,8 +28,10 @@ from .forms import (
     EvidenceForm,
     LookBackForm,
     PanelMemberForm,
+    PolicyForm,
     RectificationDoneForm,
     StatusForm,
+    StatusFormSet,
     TargetForm,
     apply_errors,
 )
@@ -523,4 +525,47 @@ def panel_list(request):
             "form": form,
             "can_add": not scope_for(user, "deeds.add_panelmember").is_none,
         },
+    )
+
+
+@login_required
+def rules(request):
+    """办实事规则: the look-back and rectification times, 基本满意's weight, and the status
+    workflow."""
+    user = request.user
+    access.require(user, "deeds.change_policy")
+    policy_form = PolicyForm(instance=services.policy(), prefix="p")
+    initial = [{"id": s.pk, "name": s.name, "kind": s.kind} for s in services.statuses()]
+    status_forms = StatusFormSet(initial=initial, prefix="s")
+    status_error = ""
+    if request.method == "POST" and request.POST.get("part") == "policy":
+        policy_form = PolicyForm(request.POST, instance=services.policy(), prefix="p")
+        if policy_form.is_valid():
+            try:
+                services.policy_save(by=user, **policy_form.cleaned_data)
+            except DeedError as exc:
+                apply_errors(policy_form, exc)
+            else:
+                messages.success(request, _("规则已保存。"))
+                return redirect("deeds:rules")
+    elif request.method == "POST" and request.POST.get("part") == "statuses":
+        access.require(user, "deeds.change_status")
+        status_forms = StatusFormSet(request.POST, initial=initial, prefix="s")
+        if status_forms.is_valid():
+            rows = [
+                (f.cleaned_data.get("id"), f.cleaned_data.get("name", ""), f.cleaned_data["kind"])
+                for f in status_forms
+                if f.cleaned_data.get("id") or (f.cleaned_data.get("name") or "").strip()
+            ]
+            try:
+                services.statuses_save(by=user, rows=rows)
+            except DeedError as exc:
+                status_error = str(exc)
+            else:
+                messages.success(request, _("状态流程已保存。"))
+                return redirect("deeds:rules")
+    return render(
+        request,
+        "deeds/rules.html",
+        {"policy_form": policy_form, "status_forms": status_forms, "status_error": status_error},
     )

@@ -1,0 +1,95 @@
+"""The configurable rules: the look-back and rectification times, 基本满意's weight, and the
+status workflow (rename, add, reorder; drop only what was never used; the first status open
+and at least one done)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from .. import services
+from ..models import Status
+from ..services import DeedError
+from .helpers import DeedsTestCase
+
+
+class RuleTests(DeedsTestCase):
+    def rows(self):
+        return [(s.pk, s.name, s.kind) for s in services.statuses()]
+
+    def test_statuses_can_be_renamed_swapped_and_extended(self):
+        rows = self.rows()
+        registered, working, done, closed = rows
+        services.statuses_save(
+            by=self.alice,
+            rows=[
+                (registered[0], "办理中", "open"),  # takes the name another gives up
+                (working[0], "已登记", "open"),
+                (None, "待验收", "open"),
+                done,
+                closed,
+            ],
+        )
+        self.assertEqual(
+            [(s.name, s.kind) for s in services.statuses()],
+            [
+                ("办理中", "open"),
+                ("已登记", "open"),
+                ("待验收", "open"),
+                ("已办结", "done"),
+                ("已关闭", "closed"),
+            ],
+        )
+
+    def test_the_workflow_must_start_open_have_a_done_and_unique_names(self):
+        rows = self.rows()
+        for bad, words in (
+            ([rows[2], rows[0], rows[1], rows[3]], "第一个状态"),
+            ([rows[0], rows[1], rows[3]], "已办结"),
+            ([rows[0], (rows[1][0], rows[0][1], "open"), rows[2], rows[3]], "重复"),
+            ([rows[0], (rows[1][0], " ", "open"), rows[2], rows[3]], "不能为空"),
+        ):
+            with self.assertRaises(DeedError) as caught:
+                services.statuses_save(by=self.alice, rows=bad)
+            self.assertIn(words, str(caught.exception))
+        self.assertEqual(self.rows(), rows)  # nothing written
+
+    def test_a_used_status_cannot_be_dropped_an_unused_one_can(self):
+        rows = self.rows()
+        self.deed(day=date(2026, 1, 5))  # uses 已登记
+        with self.assertRaises(DeedError) as caught:
+            services.statuses_save(by=self.alice, rows=rows[1:])
+        self.assertIn("已登记", str(caught.exception))
+        services.statuses_save(by=self.alice, rows=[rows[0], rows[2], rows[3]])  # drops 办理中
+        self.assertEqual(Status.objects.count(), 3)
+
+    def test_the_rules_page_for_the_org_department_only(self):
+        self.login(self.carol)
+        self.assertEqual(self.client.get("/deeds/rules/").status_code, 403)
+        self.login(self.alice)
+        self.assertEqual(self.client.get("/deeds/rules/").status_code, 200)
+        response = self.client.post(
+            "/deeds/rules/",
+            {
+                "part": "policy",
+                "p-lookback_days": "14",
+                "p-recurrence_days": "90",
+                "p-rectify_working_days": "3",
+                "p-basic_weight": "0.6",
+            },
+        )
+        self.assertRedirects(response, "/deeds/rules/")
+        policy = services.policy()
+        self.assertEqual((policy.lookback_days, policy.basic_weight), (14, Decimal("0.6")))
+        response = self.client.post(
+            "/deeds/rules/",
+            {
+                "part": "policy",
+                "p-lookback_days": "14",
+                "p-recurrence_days": "90",
+                "p-rectify_working_days": "3",
+                "p-basic_weight": "1.5",
+            },
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertTrue(response.context["policy_form"].errors)
