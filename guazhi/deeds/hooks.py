@@ -7,9 +7,9 @@ def connect() -> None:
     from django.utils.translation import gettext_lazy as _
 
     from guazhi.core import audit, notices
-    from guazhi.core.menu import MENU, MenuItem
+    from guazhi.core.menu import HOME_CARDS, MENU, MenuItem
 
-    from . import models, reminders, sources
+    from . import models, reminders, sources, views
 
     for model in (
         models.Policy,
@@ -30,6 +30,7 @@ def connect() -> None:
     # look-backs and overdue deeds.
     sources.register()
     notices.PROVIDERS.append(reminders.due)
+    HOME_CARDS.append(views.home_cards)
     section = _("办实事")
     # After the projects' items (or at the end when that app is absent).
     after = next(

@@ -569,3 +569,40 @@ def rules(request):
         "deeds/rules.html",
         {"policy_form": policy_form, "status_forms": status_forms, "status_error": status_error},
     )
+
+
+def home_cards(user) -> list[dict]:
+    """Deeds past their promise, bad ratings waiting for rectification, and look-backs due."""
+    if scope_for(user, "deeds.view_deed").is_none:
+        return []
+    today = _today()
+    cards = [
+        {
+            "label": _("超期未办结的实事"),
+            "value": access.deeds_for(user)
+            .filter(status__kind="open", promised_on__lt=today)
+            .count(),
+            "url": reverse("deeds:list") + "?overdue=on",
+        }
+    ]
+    if not scope_for(user, "deeds.change_rectification").is_none:
+        cards.append(
+            {
+                "label": _("差评待整改"),
+                "value": access.rectifications_for(user)
+                .filter(status=Rectification.Status.OPEN)
+                .count(),
+                "url": reverse("deeds:rectifications"),
+            }
+        )
+    if not scope_for(user, "deeds.review_deed").is_none:
+        cards.append(
+            {
+                "label": _("实事待回头看"),
+                "value": access.lookbacks_for(user)
+                .filter(conclusion="", due_on__lte=today)
+                .count(),
+                "url": reverse("deeds:lookbacks"),
+            }
+        )
+    return cards

@@ -248,3 +248,12 @@ class DeedPageTests(DeedsTestCase):
         response = self.get(self.bob, "/deeds/figures/")
         self.assertContains(response, "和平区发改局")
         self.assertNotContains(response, "浑南区科技局")
+
+    def test_the_home_page_counts_what_waits_for_each_persona(self):
+        response = self.get(self.carol, "/")
+        self.assertContains(response, "差评待整改")
+        self.assertNotContains(response, "实事待回头看")  # the unit does not review
+        response = self.get(self.bob, "/")
+        self.assertContains(response, "实事待回头看")
+        response = self.get(self.hank, "/")
+        self.assertNotContains(response, "差评待整改")
