@@ -65,6 +65,20 @@ def _rate(deed, level, key, *, channel="public", member=None, day=None, comment=
     return rating
 
 
+def _rectify(rating, day: date, by, action: str | None) -> Rectification:
+    """The rectification the bad rating opened on `day` (done the same week when `action`)."""
+    rect = services.rectification_open(rating)
+    Rectification.objects.filter(pk=rect.pk).update(
+        opened_on=day, deadline=services.rectification_deadline(day)
+    )
+    rect.refresh_from_db()
+    if action:
+        services.rectification_done(rectification=rect, by=by, action=action)
+        Rectification.objects.filter(pk=rect.pk).update(done_on=day + timedelta(days=3))
+        rect.refresh_from_db()
+    return rect
+
+
 @transaction.atomic
 def load() -> dict[str, int] | None:
     zzb = User.objects.filter(username="zzb").first()
@@ -274,13 +288,18 @@ def load() -> dict[str, int] | None:
             (pipes, [4, 4, 5]),
         ):
             for level in levels:
-                _rate(d, level, next(key), day=ago(rng.randint(3, 30)))
+                day = ago(rng.randint(8, 30))
+                rating = _rate(d, level, next(key), day=day)
+                if level <= Level.BAD:
+                    _rectify(rating, day, paichu, "已向评价群众说明情况并落实改进措施")
         for member, (d, level, channel) in zip(
             panel,
             [(charity, 5, "field"), (flowers, 2, "ask"), (school, 4, "forum")],
             strict=True,
         ):
-            _rate(d, level, None, channel=channel, member=member, day=ago(12))
+            rating = _rate(d, level, None, channel=channel, member=member, day=ago(12))
+            if level <= Level.BAD:
+                _rectify(rating, ago(12), paichu, None)  # still open: the reminder has work
         for d in others:
             for _ in range(rng.randint(0, 4)):
                 _rate(d, rng.choice([5, 5, 4, 4, 4, 3, 3]), next(key), day=ago(rng.randint(1, 30)))
@@ -289,12 +308,7 @@ def load() -> dict[str, int] | None:
         bad = _rate(
             school, Level.BAD, next(key), day=ago(9), comment="孩子所在学校还没纳入集团，希望尽快"
         )
-        rect = services.rectification_open(bad)
-        opened = ago(9)
-        Rectification.objects.filter(pk=rect.pk).update(
-            opened_on=opened, deadline=services.rectification_deadline(opened)
-        )
-        rect.refresh_from_db()
+        rect = _rectify(bad, ago(9), zzb, None)
         services.rectification_done(
             rectification=rect, by=zzb, action="将该校纳入第三批集团化办学名单，并向家长公开时间表"
         )
