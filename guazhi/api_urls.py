@@ -3,6 +3,8 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from guazhi.deeds.public_urls import api_urlpatterns as deeds_public_api
+
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
@@ -15,4 +17,5 @@ urlpatterns = [
     path("", include("guazhi.assessment.api_urls")),
     path("", include("guazhi.projects.api_urls")),
     path("", include("guazhi.core.api_urls")),
+    path("public/", include((deeds_public_api, "deeds_public_api"))),
 ]
