@@ -79,7 +79,8 @@ def _page(request, template: str, context: dict, *, status=200, secret=False, ca
     """A public page. `secret`: reached by a personal link (not cached, not indexed, no
     referrer); `cache`: seconds a page without a form or personal data may be kept."""
     response = render(request, template, context, status=status)
-    response["Cache-Control"] = f"max-age={cache}" if cache else "no-store"
+    # `private`: the page carries this browser's CSRF token (base.html), not for shared caches.
+    response["Cache-Control"] = f"private, max-age={cache}" if cache else "no-store"
     if secret:
         response["Referrer-Policy"] = "no-referrer"
         response["X-Robots-Tag"] = "noindex, nofollow"
@@ -505,7 +506,11 @@ BAD_BODY = gettext_lazy("请求内容应为 JSON 对象")
 
 
 def _error(exc: DeedError) -> JsonResponse:
-    return _json(exc.errors, status=429 if isinstance(exc, Throttled) else 400)
+    if isinstance(exc, Throttled):
+        return _json(exc.errors, status=429)
+    if isinstance(exc, sms.SendFailed):
+        return _json(exc.errors, status=503)
+    return _json(exc.errors, status=400)
 
 
 @csrf_exempt
@@ -513,7 +518,8 @@ def _error(exc: DeedError) -> JsonResponse:
 @transaction.non_atomic_requests
 def api_code(request, key: str):
     """POST {mobile} → 200 {sent: true} (outside production also {demo_code}); 400
-    {field: message}; 429 when a limit is reached; 404 for an unknown deed."""
+    {field: message}; 429 when a limit is reached; 503 when the SMS gateway fails; 404 for an
+    unknown deed."""
     if not Deed.objects.filter(public_key=key).exists():
         return _json({"": str(NO_DEED)}, status=404)
     data = _body(request)

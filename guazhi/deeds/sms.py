@@ -10,7 +10,8 @@ a government messaging platform's, a cloud provider's) and its credentials are n
   …"), so the demo can be tried on a phone; in production it never does.
 - ``"memory"``: kept in `outbox` (tests).
 - a dotted path to a callable ``send(mobile: str, code: str) -> None``: the real gateway,
-  written for the deployment. It should raise on failure; the caller shows a Chinese error.
+  written for the deployment. It raises on failure: `send_code` logs the error and raises
+  `SendFailed` (a DeedError on the mobile field; the JSON endpoint answers 503).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from guazhi.core.personal import mask_mobile
+
+from .services import DeedError
 
 log = logging.getLogger(__name__)
 
@@ -47,11 +50,19 @@ def backend_name() -> str:
     return getattr(settings, "GUAZHI_SMS_BACKEND", "") or "console"
 
 
+class SendFailed(DeedError):
+    pass
+
+
 def send_code(mobile: str, code: str) -> None:
     """Send the one-time rating code to the phone through the configured backend."""
     name = backend_name()
     backend = BACKENDS.get(name) or import_string(name)
-    backend(mobile, code)
+    try:
+        backend(mobile, code)
+    except Exception:
+        log.exception("评价验证码短信发送失败（%s → %s）", name, mask_mobile(mobile))
+        raise SendFailed("验证码短信发送失败，请稍后再试", "mobile") from None
 
 
 def shows_code() -> bool:

@@ -34,6 +34,10 @@ IPHONE = (
 LEVEL_LABELS = ["非常满意", "满意", "基本满意", "不满意", "非常不满意"]
 
 
+def broken_gateway(mobile: str, code: str) -> None:
+    raise ConnectionError("gateway down")
+
+
 def wrong(code: str) -> str:
     return "000000" if code != "000000" else "111111"
 
@@ -141,6 +145,22 @@ class DeedPageRatingTests(PublicTestCase):
         self.assertEqual(len(sms.outbox), 1)
         self.assertEqual(sms.outbox[0][0], PHONE)
         self.assertEqual(PhoneCode.objects.count(), 1)
+
+    @override_settings(GUAZHI_SMS_BACKEND="guazhi.deeds.tests.test_public.broken_gateway")
+    def test_a_failing_gateway_is_reported_in_chinese(self):
+        with self.assertLogs("guazhi.deeds.sms", "ERROR"):
+            response = self.client.post(self.url(suffix="code/"), {"mobile": PHONE})
+        self.assertContains(response, "验证码短信发送失败，请稍后再试")
+        self.assertNotRegex(response.content.decode(), r"验证码为 \d{6}")
+        with (
+            time_machine.travel(NOW + timedelta(minutes=2), tick=False),
+            self.assertLogs("guazhi.deeds.sms", "ERROR"),
+        ):
+            response = self.client.post(
+                self.api(what="code"), {"mobile": PHONE}, content_type="application/json"
+            )
+        self.assertEqual(response.status_code, 503)
+        self.assertIn("mobile", response.json())
 
     def test_the_console_backend_logs_the_code_with_the_phone_masked(self):
         with self.assertLogs("guazhi.deeds.sms", "INFO") as logs:
