@@ -250,8 +250,7 @@ def _deed_page(request, deed: Deed, *, values=None, errors=None, status=200, **e
     rated = request.GET.get("rated") if request.method == "GET" else None
     context = {
         "deed": deed,
-        "targets": list(deed.targets.all()),
-        "evidence": list(deed.evidence.only("date", "note")),
+        "evidence": list(deed.evidence.only("deed_id", "date", "note")),
         "rectifications": list(rectifications),
         "levels": _levels(),
         "values": values or {},
@@ -542,12 +541,13 @@ def api_rate(request, key: str):
     """POST {mobile, code, level, comment} → 201 {id, level}; 400 {field: message}; 429 when
     the client's submissions exceed the limit; 404 for an unknown deed.
 
-    No session, login or CSRF; each step commits on its own (see the module docstring).
+    No session, login or CSRF; the service commits its steps itself (module docstring).
     SQL statements per accepted submission (a test counts them): 8 for a good rating — the
-    deed with its unit (1), the client's counter (1 upsert), the code (select for update,
-    mark used: 2), the rating (1) and its audit entry (lock the chain's head, insert, move the
-    head: 3, inside a savepoint). A bad rating 14: also the policy and the calendar for the
-    deadline (2), the rectification (1) and its audit entry (3, another savepoint)."""
+    deed with its unit (1), the client's counter (1 upsert; on PostgreSQL its own commit
+    adds a `SET LOCAL synchronous_commit`), then one transaction: the code (select for
+    update, mark used: 2), the rating (1) and its audit entry (lock the chain's head, insert,
+    move the head: 3, inside a savepoint). A bad rating 14: also the policy and the calendar
+    for the deadline (2), the rectification (1) and its audit entry (3, another savepoint)."""
     try:
         deed = Deed.objects.select_related("unit").get(public_key=key)
     except Deed.DoesNotExist:

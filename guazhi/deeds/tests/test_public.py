@@ -339,6 +339,11 @@ class DisclosureTests(PublicTestCase):
         self.assertContains(response, "共 25 条")
         self.assertContains(self.client.get("/public/deeds/", {"page": 2}), "第 21–25 条")
 
+    def test_a_deeds_page_costs_seven_queries(self):
+        # deed, ratings per level, bad ones, policy, progress, rectifications, targets
+        with self.assertNumQueries(7):
+            self.client.get(self.url(self.school))
+
     def test_the_figures_of_a_page_are_those_of_the_service(self):
         Rating.objects.filter(deed=self.pipes, level=1).update(excluded=True)
         with time_machine.travel(NOW, tick=False):
