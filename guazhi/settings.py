@@ -224,6 +224,9 @@ OTP_TOTP_ISSUER = env("OTP_ISSUER", "guazhi 挂职管理")
 
 # How many reverse proxies in front of the app append to X-Forwarded-For (0: trust none).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# Where the public rating's one-time codes go (guazhi/deeds/sms.py): "console" logs them (no
+# gateway is wired); a deployment names its own sending function as a dotted path.
+GUAZHI_SMS_BACKEND = env("GUAZHI_SMS_BACKEND", "console")
 
 # --- Security headers -----------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

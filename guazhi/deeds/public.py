@@ -549,7 +549,7 @@ def api_rate(request, key: str):
     move the head: 3, inside a savepoint). A bad rating 14: also the policy and the calendar
     for the deadline (2), the rectification (1) and its audit entry (3, another savepoint)."""
     try:
-        deed = Deed.objects.select_related("unit").get(public_key=key)
+        deed = Deed.objects.select_related("unit", "status").get(public_key=key)
     except Deed.DoesNotExist:
         return _json({"": str(NO_DEED)}, status=404)
     data = _body(request)

@@ -487,6 +487,11 @@ def code_request(*, mobile: str, client: str) -> str:
     return code
 
 
+def _check_open_for_rating(deed: Deed) -> None:
+    if deed.closed_on is not None or deed.status.kind == K.CLOSED:
+        raise DeedError("这件实事已关闭，不再接受评价", "level")
+
+
 def _level(level) -> int:
     try:
         level = int(level)
@@ -520,6 +525,7 @@ def rate_public(
     hits the unique key and rolls the whole transaction back (the code stays unspent)."""
     if not hit(f"rate:c:{client}", *RATINGS_PER_CLIENT):
         raise Throttled("提交过于频繁，请稍后再试", "level")
+    _check_open_for_rating(deed)
     level = _level(level)
     mobile = _check_mobile(mobile)
     key = phone_key(mobile)
@@ -567,6 +573,7 @@ def rate_panel(
     """An invited panel member (群众评议团) rates a deed, saying how he judged it."""
     if not member.active:
         raise DeedError("该评议邀请已失效", "level")
+    _check_open_for_rating(deed)
     if channel not in (c for c in Rating.Channel.values if c != Rating.Channel.PUBLIC):
         raise DeedError("请选择评议方式：实地看、现场问、座谈议或网络评", "channel")
     level = _level(level)

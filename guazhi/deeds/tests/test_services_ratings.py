@@ -123,6 +123,17 @@ class PublicRatingTests(DeedsTestCase):
                 deed=self.pipes, mobile="13800000003", code=code, level=5, client="y"
             )
 
+    def test_a_closed_deed_takes_no_more_ratings(self):
+        closed = next(s for s in services.statuses() if s.kind == "closed")
+        services.status_change(deed=self.school, to_status=closed, by=self.alice, note="合并办理")
+        self.school.refresh_from_db()
+        with self.assertRaises(DeedError) as caught:
+            self.rate(deed=self.school)
+        self.assertIn("已关闭", str(caught.exception))
+        member = services.panel_member_add(by=self.alice, name="赵大姐")
+        with self.assertRaises(DeedError):
+            services.rate_panel(deed=self.school, member=member, level=5, channel="field")
+
     def test_a_bad_phone_or_level_is_refused_with_its_field(self):
         with self.assertRaises(DeedError) as caught:
             services.code_request(mobile="1391234567", client="c")
