@@ -7,6 +7,7 @@ app_name = "deeds"
 urlpatterns = [
     path("", views.deed_list, name="list"),
     path("new/", views.deed_create, name="new"),
+    path("export.xlsx", views.deed_export, name="export"),
     path("<int:pk>/", views.deed_detail, name="detail"),
     path("<int:pk>/edit/", views.deed_edit, name="edit"),
     path("<int:pk>/progress/", views.evidence_add, name="evidence_add"),

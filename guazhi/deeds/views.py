@@ -70,6 +70,7 @@ def deed_list(request):
         "filter": filterset,
         "page": page,
         "can_add": access.can_add(user),
+        "can_export": not scope_for(user, "deeds.export_deed").is_none,
         "query": request.GET.urlencode(),
         "due_lookbacks": access.lookbacks_for(user)
         .filter(conclusion="", due_on__lte=today)
@@ -270,6 +271,34 @@ def status_change(request, pk):
         lambda d: services.status_change(deed=deed, by=user, **d),
         _("状态已变更。"),
     )
+
+
+@login_required
+def deed_export(request):
+    """The filtered ledger as Excel (audited; `deeds.export_deed`)."""
+    from guazhi.core import audit
+    from guazhi.core.models import AuditEntry
+
+    from . import exports
+
+    user = request.user
+    access.require(user, "deeds.export_deed")
+    filterset = DeedFilter(request.GET or None, queryset=access.deeds_for(user))
+    qs = filterset.qs.order_by("status__order", "promised_on", "pk")
+    count = qs.count()
+    audit.record(
+        AuditEntry.Action.EXPORT,
+        object_type="deeds.deed",
+        object_repr="实事台账",
+        message=f"导出实事台账 {count} 件，条件：{request.GET.urlencode() or '全部'}"[:300],
+    )
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response = HttpResponse(
+        exports.ledger_xlsx(qs),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="deeds-{stamp}.xlsx"'
+    return response
 
 
 # --- look-backs -------------------------------------------------------------------------------

@@ -257,3 +257,25 @@ class DeedPageTests(DeedsTestCase):
         self.assertContains(response, "实事待回头看")
         response = self.get(self.hank, "/")
         self.assertNotContains(response, "差评待整改")
+
+    def test_the_ledger_exports_to_excel_for_the_department_not_the_unit_and_is_audited(self):
+        from io import BytesIO
+
+        from openpyxl import load_workbook
+
+        self.login(self.carol)
+        self.assertEqual(self.client.get("/deeds/export.xlsx").status_code, 403)
+        self.assertNotContains(self.client.get("/deeds/"), "导出台账")
+        self.login(self.bob)
+        response = self.client.get("/deeds/export.xlsx")
+        self.assertEqual(response.status_code, 200)
+        rows = list(load_workbook(BytesIO(response.content)).active.iter_rows(values_only=True))
+        self.assertEqual(rows[0][1], "实事名称")
+        titles = [r[1] for r in rows[1:] if r and isinstance(r[0], int)]
+        self.assertEqual(titles, [self.pipes.title])  # 浑南区's deed is outside his scope
+        text = repr(rows)
+        self.assertNotIn("13912345678", text)
+        self.assertNotIn("secret-key-of-the-rater", text)
+        self.assertTrue(
+            AuditEntry.objects.filter(action="export", object_type="deeds.deed").exists()
+        )
