@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("guazhi.returns.api_urls")),
     path("", include("guazhi.assessment.api_urls")),
     path("", include("guazhi.projects.api_urls")),
+    path("", include("guazhi.deeds.api_urls")),
     path("", include("guazhi.core.api_urls")),
     path("public/", include((deeds_public_api, "deeds_public_api"))),
 ]
