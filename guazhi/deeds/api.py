@@ -783,7 +783,8 @@ class DeedViewSet(Gated, mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         data = DeedTargetWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            target = services.target_save(deed=deed, by=request.user, **data.validated_data)
+            values = {"unit_label": "", **data.validated_data}
+            target = services.target_save(deed=deed, by=request.user, **values)
         except services.DeedError as exc:
             raise refused(exc) from exc
         return Response(DeedTargetSerializer(target).data, status.HTTP_201_CREATED)
