@@ -416,8 +416,15 @@ def rectification_detail(request, pk):
         except DeedError as exc:
             form = {"done": done_form, "callback": callback_form, "appeal": appeal_form}[step]
             apply_errors(form, exc)
+    can_reveal = access.can(user, "deeds.reveal_rater", rectification.deed)
     rerate_url = ""
-    if rectification.status == Rectification.Status.DONE and rating.rerated_at is None:
+    # The re-rating link goes to whoever calls the rater back, never to the rated unit (which
+    # could otherwise rate its own fix).
+    if (
+        can_reveal
+        and rectification.status == Rectification.Status.DONE
+        and rating.rerated_at is None
+    ):
         rerate_url = _public_url(request, "rerate", rectification.rerate_token)
     return render(
         request,
@@ -429,7 +436,7 @@ def rectification_detail(request, pk):
             "now_label": Level(rating.level).label,
             "channel_label": Rating.Channel(rating.channel).label,
             "can_work": can_work,
-            "can_reveal": access.can(user, "deeds.reveal_rater", rectification.deed),
+            "can_reveal": can_reveal,
             "can_appeal": access.can_file_appeal(user, rating),
             "appeals": rating.appeals.select_related("filed_by", "decided_by"),
             "done_form": done_form,

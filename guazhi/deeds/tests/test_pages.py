@@ -188,6 +188,10 @@ class DeedPageTests(DeedsTestCase):
         self.client.post(url, {"step": "callback", "cb-day": "2027-06-01", "cb-note": "居民满意"})
         self.rect.refresh_from_db()
         self.assertEqual((self.rect.status, self.rect.callback_note), ("done", "居民满意"))
+        # The re-rating link is for the callback staff, not for the rated unit.
+        self.assertNotContains(self.client.get(url), "/public/rerate/")
+        self.login(self.bob)
+        self.assertContains(self.client.get(url), "/public/rerate/")
 
     def test_the_unit_appeals_and_only_someone_else_with_the_right_decides(self):
         self.login(self.carol)
