@@ -34,3 +34,49 @@ def codes(choices) -> str:
 class IdFilter(django_filters.rest_framework.NumberFilter):
     """An id in the query string (?cadre=12): an integer, matched without revealing whether
     a record outside the caller's scope exists."""
+
+
+# --- fields with Chinese messages (shared by the apps' write serializers) --------------------
+
+
+def related_field(queryset, required_message: str, missing_message: str, **kwargs):
+    """A primary-key field whose missing or unknown value is told in Chinese."""
+    return serializers.PrimaryKeyRelatedField(
+        queryset=queryset,
+        error_messages={
+            "required": required_message,
+            "null": required_message,
+            "does_not_exist": missing_message,
+            "incorrect_type": missing_message,
+        },
+        **kwargs,
+    )
+
+
+def text_field(max_length: int, required_message: str | None = None, **kwargs):
+    """A text field; with `required_message` it is required and may not be blank."""
+    messages = {"max_length": f"不能超过 {max_length} 个字"}
+    if required_message:
+        messages.update(required=required_message, blank=required_message)
+    else:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_blank", True)
+    return serializers.CharField(max_length=max_length, error_messages=messages, **kwargs)
+
+
+def date_field(required_message: str | None = None, **kwargs):
+    messages = {"invalid": "日期格式应为 2027-10-01"}
+    if required_message:
+        messages.update(required=required_message, null=required_message)
+    else:
+        kwargs.setdefault("required", False)
+    return serializers.DateField(error_messages=messages, **kwargs)
+
+
+def choice_field(choices, required_message: str | None = None, **kwargs):
+    messages = {"invalid_choice": "请从列表中选择：" + codes(choices)}
+    if required_message:
+        messages.update(required=required_message, blank=required_message)
+    else:
+        kwargs.setdefault("required", False)
+    return serializers.ChoiceField(choices=choices, error_messages=messages, **kwargs)

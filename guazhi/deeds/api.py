@@ -37,7 +37,16 @@ from rest_framework.views import APIView
 from guazhi.cadres import access as cadre_access
 from guazhi.cadres.models import Cadre
 from guazhi.core.access import scope_for
-from guazhi.core.apifields import DETAIL_400, IdFilter, Refused, codes
+from guazhi.core.apifields import (
+    DETAIL_400,
+    IdFilter,
+    Refused,
+    choice_field,
+    codes,
+    date_field,
+    related_field,
+    text_field,
+)
 from guazhi.core.models import OrgUnit
 
 from . import access, services
@@ -122,47 +131,14 @@ class Gated:
 # --- fields ------------------------------------------------------------------------------------
 
 
-def _related(queryset, required_message: str, missing_message: str, **kwargs):
-    return serializers.PrimaryKeyRelatedField(
-        queryset=queryset,
-        error_messages={
-            "required": required_message,
-            "null": required_message,
-            "does_not_exist": missing_message,
-            "incorrect_type": missing_message,
-        },
-        **kwargs,
-    )
-
-
-def _text(max_length: int, required_message: str | None = None, **kwargs):
-    """A text field; with `required_message` it is required and may not be blank."""
-    messages = {"max_length": f"不能超过 {max_length} 个字"}
-    if required_message:
-        messages.update(required=required_message, blank=required_message)
-    else:
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("allow_blank", True)
-    return serializers.CharField(max_length=max_length, error_messages=messages, **kwargs)
+_related, _text, _choice = related_field, text_field, choice_field
 
 
 def _date(required_message: str | None = None, **kwargs):
-    messages = {"invalid": "日期格式应为 2027-10-01"}
-    if required_message:
-        messages.update(required=required_message, null=required_message)
-    else:
-        kwargs.setdefault("required", False)
+    """core's date field; an optional date here may also be sent as null."""
+    if not required_message:
         kwargs.setdefault("allow_null", True)
-    return serializers.DateField(error_messages=messages, **kwargs)
-
-
-def _choice(choices, required_message: str | None = None, **kwargs):
-    messages = {"invalid_choice": "请从列表中选择：" + codes(choices)}
-    if required_message:
-        messages.update(required=required_message, blank=required_message)
-    else:
-        kwargs.setdefault("required", False)
-    return serializers.ChoiceField(choices=choices, error_messages=messages, **kwargs)
+    return date_field(required_message, **kwargs)
 
 
 @extend_schema_field(OpenApiTypes.STR)

@@ -25,7 +25,16 @@ from rest_framework.response import Response
 from guazhi.cadres.models import Cadre
 from guazhi.core.access import scope_for
 from guazhi.core.access import units_for as core_units_for
-from guazhi.core.apifields import DETAIL_400, IdFilter, Refused, codes
+from guazhi.core.apifields import (
+    DETAIL_400,
+    IdFilter,
+    Refused,
+    choice_field,
+    codes,
+    date_field,
+    related_field,
+    text_field,
+)
 from guazhi.core.models import OrgUnit, User
 from guazhi.programmes import access as programme_access
 from guazhi.programmes.models import Batch, Programme
@@ -90,46 +99,7 @@ def _name(user) -> str:
     return (user.full_name or user.username) if user is not None else ""
 
 
-def _related(queryset, required_message: str, missing_message: str, **kwargs):
-    return serializers.PrimaryKeyRelatedField(
-        queryset=queryset,
-        error_messages={
-            "required": required_message,
-            "null": required_message,
-            "does_not_exist": missing_message,
-            "incorrect_type": missing_message,
-        },
-        **kwargs,
-    )
-
-
-def _text(max_length: int, required_message: str | None = None, **kwargs):
-    """A text field; with `required_message` it is required and may not be blank."""
-    messages = {"max_length": f"不能超过 {max_length} 个字"}
-    if required_message:
-        messages.update(required=required_message, blank=required_message)
-    else:
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("allow_blank", True)
-    return serializers.CharField(max_length=max_length, error_messages=messages, **kwargs)
-
-
-def _date(required_message: str | None = None, **kwargs):
-    messages = {"invalid": "日期格式应为 2027-10-01"}
-    if required_message:
-        messages.update(required=required_message, null=required_message)
-    else:
-        kwargs.setdefault("required", False)
-    return serializers.DateField(error_messages=messages, **kwargs)
-
-
-def _choice(choices, required_message: str | None = None, **kwargs):
-    messages = {"invalid_choice": "请从列表中选择：" + codes(choices)}
-    if required_message:
-        messages.update(required=required_message, blank=required_message)
-    else:
-        kwargs.setdefault("required", False)
-    return serializers.ChoiceField(choices=choices, error_messages=messages, **kwargs)
+_related, _text, _date, _choice = related_field, text_field, date_field, choice_field
 
 
 def _amount(**kwargs):
