@@ -448,6 +448,20 @@ class AuditEntry(models.Model):
         raise AppendOnlyError("审计日志只能追加，不能删除")
 
 
+class AuditPending(models.Model):
+    """An entry written by `audit.deferred()` code (the public rating burst): stored in the
+    same transaction as the change it records, without taking the chain's head, and moved
+    into the chain by the next append or `audit.chain_pending()` (see audit.py)."""
+
+    payload = models.TextField()
+
+    class Meta:
+        verbose_name = _("待入链审计记录")
+
+    def __str__(self) -> str:
+        return f"pending #{self.pk}"
+
+
 class AuditHead(models.Model):
     """The end of the chain: locked for every append, so entries are numbered without gaps
     and removing the newest entries is detected too."""

@@ -522,6 +522,7 @@ def role_edit(request, pk=None):
 @login_required
 def audit_list(request):
     entries = access.audit_entries_for(request.user)
+    audit.chain_pending()
     filterset = AuditFilter(request.GET or None, queryset=entries)
     context = {
         "filter": filterset,

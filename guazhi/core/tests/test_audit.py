@@ -1,12 +1,14 @@
 """Audit log: an entry for each kind of event, append-only, chained, verifiable."""
 
 import io
+from unittest import skipUnless
 
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
+from django.test import TransactionTestCase
 
 from guazhi.core import audit
-from guazhi.core.models import AppendOnlyError, AuditEntry, OrgUnit, User
+from guazhi.core.models import AppendOnlyError, AuditEntry, AuditHead, AuditPending, OrgUnit, User
 from guazhi.testing import BaseTestCase
 
 
@@ -244,3 +246,95 @@ class VerifyTests(BaseTestCase):
             list(AuditEntry.objects.order_by("seq").values_list("seq", flat=True)),
             list(range(1, AuditEntry.objects.count() + 1)),
         )
+
+
+class PendingEntryTests(BaseTestCase):
+    """audit.deferred: an entry that found the head taken waits as pending and is chained,
+    before anything newer, by the next append, the audit page or the verification."""
+
+    def pend(self, message):
+        audit._defer(connection, audit._build_entry("security", message=message))
+
+    def test_pending_entries_are_chained_in_order_before_the_next_entry(self):
+        before = audit.record("security", message="之前")
+        self.pend("待入链一")
+        self.pend("待入链二")
+        self.assertEqual(AuditEntry.objects.filter(seq__gt=before.seq).count(), 0)
+        entry = audit.record("security", message="之后")
+        messages = list(
+            AuditEntry.objects.filter(seq__gte=before.seq)
+            .order_by("seq")
+            .values_list("message", flat=True)
+        )
+        self.assertEqual(messages, ["之前", "待入链一", "待入链二", "之后"])
+        self.assertEqual(entry.seq, before.seq + 3)
+        self.assertFalse(AuditPending.objects.exists())
+        self.assertTrue(audit.verify().ok)
+
+    def test_verification_and_the_audit_page_chain_pending_entries_first(self):
+        chained = AuditEntry.objects.count()
+        self.pend("核验前")
+        result = audit.verify()
+        self.assertTrue(result.ok)
+        self.assertEqual(result.checked, chained + 1)
+        self.pend("查看前")
+        self.login(self.aud)
+        response = self.client.get("/audit/")
+        self.assertContains(response, "查看前")
+        self.assertFalse(AuditPending.objects.exists())
+
+
+@skipUnless(connection.vendor == "postgresql", "row locks that other sessions wait for")
+class DeferredUnderAHeldHeadTests(TransactionTestCase):
+    """Committed rows, so that a second session can hold the head."""
+
+    def setUp(self):
+        self.head = AuditHead.objects.filter(pk=1).values_list("seq", "hash").first()
+        self.start = audit.record("security", message="链头").seq
+        self.other = connection.copy()
+        self.other.connect()
+        self.other.set_autocommit(False)
+        with self.other.cursor() as cursor:  # another transaction appending, not yet committed
+            cursor.execute("SELECT seq FROM core_audithead WHERE id = 1 FOR UPDATE")
+
+    def tearDown(self):
+        self.other.rollback()
+        self.other.close()
+
+    def _fixture_teardown(self):
+        # Not Django's flush, which would empty every table (and which the append-only
+        # trigger refuses): the audit rows these tests committed are removed, the head put
+        # back.
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE core_auditentry DISABLE TRIGGER USER")
+            cursor.execute("DELETE FROM core_auditentry WHERE seq >= %s", [self.start])
+            cursor.execute("ALTER TABLE core_auditentry ENABLE TRIGGER USER")
+            cursor.execute("DELETE FROM core_auditpending")
+        if self.head is None:
+            AuditHead.objects.filter(pk=1).delete()
+        else:
+            AuditHead.objects.filter(pk=1).update(seq=self.head[0], hash=self.head[1])
+
+    def messages(self):
+        entries = AuditEntry.objects.filter(seq__gte=self.start).order_by("seq")
+        return list(entries.values_list("message", flat=True))
+
+    def record(self, message, *, lock_timeout):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL lock_timeout = '{lock_timeout}'")
+            audit.record("security", message=message)
+
+    def test_inside_deferred_an_entry_does_not_wait_and_is_chained_next(self):
+        with audit.deferred():
+            self.record("未等待", lock_timeout="2s")  # a wait would fail the test, not hang it
+        self.assertEqual(AuditPending.objects.count(), 1)
+        self.other.rollback()
+        audit.record("security", message="下一条")
+        self.assertEqual(self.messages(), ["链头", "未等待", "下一条"])
+        self.assertTrue(audit.verify().ok)
+
+    def test_outside_deferred_an_entry_waits_for_the_head(self):
+        with self.assertRaises(OperationalError):
+            self.record("等待", lock_timeout="200ms")
+        self.assertFalse(AuditPending.objects.exists())
+        self.assertEqual(self.messages(), ["链头"])
