@@ -534,6 +534,26 @@ def api_code(request, key: str):
     return _json(answer)
 
 
+def _deed_to_rate(key: str) -> Deed | None:
+    """The deed behind a public key with what a rating reads (title, state, status, unit),
+    by one statement written as SQL: the endpoint takes bursts, and the ORM's building of the
+    same query cost three times the query itself (1.4 against 0.4 ms)."""
+    sql = (
+        "SELECT d.id, d.title, d.closed_on, d.unit_id, d.status_id, "  # noqa: S608 (tables)
+        's."order" AS status_order, s.name AS status_name, s.kind AS status_kind '
+        f"FROM {Deed._meta.db_table} d JOIN {Status._meta.db_table} s ON s.id = d.status_id "
+        "WHERE d.public_key = %s"
+    )
+    deed = next(iter(Deed.objects.raw(sql, [key])), None)
+    if deed is not None:
+        status = Status(
+            pk=deed.status_id, order=deed.status_order, name=deed.status_name, kind=deed.status_kind
+        )
+        status._state.adding = False
+        Deed.status.field.set_cached_value(deed, status)
+    return deed
+
+
 @csrf_exempt
 @require_POST
 @transaction.non_atomic_requests
@@ -542,15 +562,13 @@ def api_rate(request, key: str):
     the client's submissions exceed the limit; 404 for an unknown deed.
 
     No session, login or CSRF; the service commits its steps itself (module docstring).
-    SQL statements per accepted submission (a test counts them): 8 for a good rating — the
-    deed with its unit (1), the client's counter (1 upsert; on PostgreSQL its own commit
-    adds a `SET LOCAL synchronous_commit`), then one transaction: the code (select for
-    update, mark used: 2), the rating (1) and its audit entry (lock the chain's head, insert,
-    move the head: 3, inside a savepoint). A bad rating 14: also the policy and the calendar
-    for the deadline (2), the rectification (1) and its audit entry (3, another savepoint)."""
-    try:
-        deed = Deed.objects.select_related("unit", "status").get(public_key=key)
-    except Deed.DoesNotExist:
+    SQL statements per accepted submission on PostgreSQL (a test counts them): 7 for a good
+    rating — the deed (1), then one transaction (services.rate_public): the client's count,
+    the code, the rating (1 each) and its audit entry (head, pending entries, insert with the
+    head's move: 3). A bad rating 13: also the policy and the calendar for the deadline, the
+    rectification and its audit entry. SQLite needs one more per audit entry."""
+    deed = _deed_to_rate(key)
+    if deed is None:
         return _json({"": str(NO_DEED)}, status=404)
     data = _body(request)
     if data is None:

@@ -14,7 +14,6 @@ A rate with nothing to divide by is None (shown as "—"), never 0 or 100."""
 
 from __future__ import annotations
 
-import hmac
 import secrets
 import time
 import unicodedata
@@ -27,7 +26,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from guazhi.cadres.models import Cadre
-from guazhi.core import crypto
+from guazhi.core import audit, crypto
 from guazhi.core.models import OrgUnit, User
 from guazhi.core.personal import normalise_mobile
 
@@ -425,10 +424,10 @@ def panel_key(member: PanelMember) -> str:
 
 def hit(key: str, limit: int, seconds: int) -> bool:
     """Count one request for `key` in the current window of `seconds`; False when the limit is
-    exceeded. One statement (an upsert), so concurrent requests count exactly. Outside a
-    transaction it commits on its own; on PostgreSQL without waiting for the disk
-    (synchronous_commit off for that transaction only: a counter lost in a crash costs
-    nothing), so the public endpoints pay one disk flush per request, for the rating."""
+    exceeded. One statement (an upsert), so concurrent requests count exactly. Inside the
+    caller's transaction it is committed with it (the rating); outside one it commits on its
+    own, on PostgreSQL without waiting for the disk (synchronous_commit off for that
+    transaction only: a counter lost in a crash costs nothing)."""
     slot = int(time.time()) // seconds
     table = Throttle._meta.db_table
     sql = (
@@ -437,7 +436,7 @@ def hit(key: str, limit: int, seconds: int) -> bool:
         'RETURNING "count"'
     )
     own = not connection.in_atomic_block  # not inside the caller's transaction
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         if own and connection.vendor == "postgresql":
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
         cursor.execute(sql, [key[:120], slot])
@@ -518,52 +517,112 @@ def rate_public(
 ) -> Rating:
     """A member of the public rates a deed from its public page with a verified phone.
 
-    The client's limit is counted first (its own cheap commit, see `hit`). Then one
-    transaction checks and spends the phone's latest code and writes the rating (with its
-    audit entry and any rectification): a wrong code only counts the attempt and commits that,
-    so guessing stays limited even though the rating fails; a second rating by the same phone
-    hits the unique key and rolls the whole transaction back (the code stays unspent)."""
+    One transaction, committed whatever the outcome, so that what must count does: the
+    client's submission is counted first (limit), a wrong code counts an attempt on the code,
+    a good one is spent and the rating written with its audit entry and any rectification.
+    A second rating by the same phone writes nothing but the count (the rating's insert skips
+    the conflict on the one-per-rater key; the code is given back). Written for a burst: five
+    statements for a good rating — count, spend the code, insert the rating, its pending audit
+    entry, commit; no row is shared between raters' transactions except by `audit.deferred`'s
+    chaining, which never waits (see there)."""
+    with audit.deferred(), transaction.atomic():
+        outcome = _rate_public(deed, mobile, code, level, comment, client)
+    if isinstance(outcome, DeedError):
+        raise outcome
+    return outcome
+
+
+def _rate_public(deed, mobile, code, level, comment, client) -> Rating | DeedError:
     if not hit(f"rate:c:{client}", *RATINGS_PER_CLIENT):
-        raise Throttled("提交过于频繁，请稍后再试", "level")
-    _check_open_for_rating(deed)
-    level = _level(level)
-    mobile = _check_mobile(mobile)
-    key = phone_key(mobile)
-    wrong = False
+        return Throttled("提交过于频繁，请稍后再试", "level")
     try:
-        with transaction.atomic():
-            row = (
-                PhoneCode.objects.select_for_update()
-                .filter(phone_key=key, used=False, expires_at__gt=timezone.now())
-                .order_by("-id")
-                .first()
-            )
-            if row is None:
-                raise DeedError("验证码已过期或未获取，请重新获取", "code")
-            if row.attempts >= CODE_ATTEMPTS:
-                raise DeedError("验证码错误次数过多，请重新获取", "code")
-            given = crypto.blind_index(f"{key}:{(code or '').strip()}")
-            if not hmac.compare_digest(row.code_hash, given):
-                PhoneCode.objects.filter(pk=row.pk).update(attempts=row.attempts + 1)
-                wrong = True
-            else:
-                PhoneCode.objects.filter(pk=row.pk).update(used=True)
-                rating = Rating.objects.create(
-                    deed=deed,
-                    level=level,
-                    first_level=level,
-                    comment=(comment or "").strip()[:500],
-                    channel=Rating.Channel.PUBLIC,
-                    rater_key=key,
-                    mobile_encrypted=crypto.encrypt(mobile),
-                )
-                if level in BAD_LEVELS:
-                    rectification_open(rating)
-    except IntegrityError:
-        raise DeedError("您已评价过这件实事，每人只能评价一次", "level") from None
-    if wrong:
-        raise DeedError("验证码不正确", "code")
+        _check_open_for_rating(deed)
+        level = _level(level)
+        mobile = _check_mobile(mobile)
+    except DeedError as exc:
+        return exc
+    key = phone_key(mobile)
+    spent = _spend_code(key, (code or "").strip())
+    if isinstance(spent, str):
+        return DeedError(spent if spent else _why_no_code(deed, key), "code")
+    rating = Rating(
+        deed=deed,
+        level=level,
+        first_level=level,
+        comment=(comment or "").strip()[:500],
+        channel=Rating.Channel.PUBLIC,
+        rater_key=key,
+        mobile_encrypted=crypto.encrypt(mobile),
+    )
+    if not _insert_once(rating):
+        PhoneCode.objects.filter(pk=spent).update(used=False)
+        return DeedError("您已评价过这件实事，每人只能评价一次", "level")
+    audit.record_created(rating)
+    if level in BAD_LEVELS:
+        rectification_open(rating)
     return rating
+
+
+def _spend_code(key: str, code: str) -> int | str:
+    """Check the phone's latest live code in one statement: spent if right, one attempt more
+    if wrong. The code's id, or a message ("" when there was no live code with attempts left;
+    `_why_no_code` says why). Concurrent submissions for one code queue on its row and see
+    each other's result, as a row lock would give. Comparing the keyed hashes in SQL is
+    safe: without the key nobody can aim a guess at a stored hash."""
+    table = PhoneCode._meta.db_table
+    given = crypto.blind_index(f"{key}:{code}")
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    sql = (
+        f"UPDATE {table} SET used = (code_hash = %s), "  # noqa: S608 (model's table)
+        "attempts = attempts + CASE WHEN code_hash = %s THEN 0 ELSE 1 END "
+        f"WHERE id = (SELECT id FROM {table} WHERE phone_key = %s AND used = %s "
+        "AND expires_at > %s ORDER BY id DESC LIMIT 1) AND used = %s AND attempts < %s "
+        "RETURNING id, used"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [given, given, key, False, now, False, CODE_ATTEMPTS])
+        row = cursor.fetchone()
+    if row is None:
+        return ""
+    pk, used = row
+    return pk if used else "验证码不正确"
+
+
+def _why_no_code(deed: Deed, key: str) -> str:
+    latest = (
+        PhoneCode.objects.filter(phone_key=key, used=False, expires_at__gt=timezone.now())
+        .order_by("-id")
+        .values_list("attempts", flat=True)
+        .first()
+    )
+    if latest is not None and latest >= CODE_ATTEMPTS:
+        return "验证码错误次数过多，请重新获取"
+    if Rating.objects.filter(deed=deed, rater_key=key).exists():
+        return "您已评价过这件实事，每人只能评价一次"
+    return "验证码已过期或未获取，请重新获取"
+
+
+def _insert_once(rating: Rating) -> bool:
+    """INSERT the rating unless the rater has rated the deed already (one statement; no
+    savepoint, unlike catching the IntegrityError). Sets its id; False when it existed."""
+    fields = [f for f in Rating._meta.concrete_fields if not f.primary_key]
+    ops = connection.ops
+    columns = ", ".join(ops.quote_name(f.column) for f in fields)
+    sql = (
+        f"INSERT INTO {ops.quote_name(Rating._meta.db_table)} ({columns}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        "ON CONFLICT (deed_id, rater_key) DO NOTHING RETURNING id"
+    )
+    values = [f.get_db_prep_save(f.pre_save(rating, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    rating.pk = row[0]
+    rating._state.adding = False
+    rating._state.db = connection.alias
+    return True
 
 
 @transaction.atomic
@@ -620,7 +679,7 @@ def rectification_open(rating: Rating) -> Rectification:
     return Rectification.objects.create(
         rating=rating,
         deed=rating.deed,
-        unit=rating.deed.unit,
+        unit_id=rating.deed.unit_id,
         opened_on=today,
         deadline=rectification_deadline(today),
         rerate_token=secrets.token_urlsafe(18),
