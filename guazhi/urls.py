@@ -2,9 +2,9 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
 urlpatterns = [
+    path("api/v1/", include("guazhi.api_urls")),  # first: see api_urls.py
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
-    path("api/v1/", include("guazhi.api_urls")),
     path("cadres/", include("guazhi.cadres.urls")),
     path("programmes/", include("guazhi.programmes.urls")),
     path("selection/", include("guazhi.selection.urls")),

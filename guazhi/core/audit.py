@@ -138,10 +138,10 @@ def record(action: str, **kwargs) -> AuditEntry:
     """Append one entry to the chain (inside the caller's transaction, if any). Keyword
     arguments: obj, object_type, object_id, object_repr, changes, message, actor, request.
 
-    The head is locked, any pending entries (see `deferred`) and this one are chained in
-    order, and on PostgreSQL they are inserted and the head moved by one statement: three
-    statements in all, the fewest a chained append can take, because every other append
-    waits for the head until the caller's transaction ends."""
+    The head is locked, any pending entries (see `deferred`) taken, and they and this one
+    chained in order, inserted and the head moved: two statements on PostgreSQL (lock and
+    take; insert and move), four on SQLite — the fewest a chained append can take, because
+    every other append waits for the head until the caller's transaction ends."""
     entry = _build_entry(action, **kwargs)
     connection = connections[router.db_for_write(AuditEntry)]
     wait = not _deferred.get()
@@ -204,19 +204,33 @@ def _append(connection, entries: list[AuditEntry], *, wait: bool) -> int | None:
     if connection.features.has_select_for_update:
         lock = " FOR UPDATE" if wait else " FOR UPDATE SKIP LOCKED"
     select = f"SELECT seq, hash FROM {head_table} WHERE id = 1{lock}"  # noqa: S608
+    pending_table = ops.quote_name(AuditPending._meta.db_table)
+    take = f"DELETE FROM {pending_table} RETURNING id, payload"  # noqa: S608
+    if connection.vendor == "postgresql":
+        # One statement: the head (locked), and the pending entries only if it was got.
+        # Rows committed while this waited for the head are not seen (the statement's
+        # snapshot is older) and stay pending; rows its previous holder took are skipped.
+        select = (
+            f"WITH head AS ({select}), taken AS (DELETE FROM {pending_table} "  # noqa: S608
+            "WHERE EXISTS (SELECT 1 FROM head) RETURNING id, payload) "
+            "SELECT head.seq, head.hash, taken.id, taken.payload FROM head LEFT JOIN taken ON true"
+        )
     with connection.cursor() as cursor:
         cursor.execute(select)
-        row = cursor.fetchone()
-        if row is None:
+        rows = cursor.fetchall()
+        if not rows:
             if not wait:
                 return None  # held by another (or not created yet: the next append creates it)
             AuditHead.objects.using(connection.alias).get_or_create(pk=1)
             cursor.execute(select)
-            row = cursor.fetchone()
-        seq, prev_hash = row
-        pending_table = ops.quote_name(AuditPending._meta.db_table)
-        cursor.execute(f"DELETE FROM {pending_table} RETURNING id, payload")  # noqa: S608
-        pending = [_undefer(payload) for _, payload in sorted(cursor.fetchall())]
+            rows = cursor.fetchall()
+        seq, prev_hash = rows[0][:2]
+        if connection.vendor == "postgresql":
+            taken = [row[2:] for row in rows if row[2] is not None]
+        else:
+            cursor.execute(take)
+            taken = cursor.fetchall()
+        pending = [_undefer(payload) for _, payload in sorted(taken)]
         chained = pending + entries
         if not chained:
             return 0

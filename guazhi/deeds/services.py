@@ -425,23 +425,27 @@ def panel_key(member: PanelMember) -> str:
 def hit(key: str, limit: int, seconds: int) -> bool:
     """Count one request for `key` in the current window of `seconds`; False when the limit is
     exceeded. One statement (an upsert), so concurrent requests count exactly. Inside the
-    caller's transaction it is committed with it (the rating); outside one it commits on its
-    own, on PostgreSQL without waiting for the disk (synchronous_commit off for that
-    transaction only: a counter lost in a crash costs nothing)."""
-    slot = int(time.time()) // seconds
+    caller's transaction it is committed with it; outside one it commits on its own, on
+    PostgreSQL without waiting for the disk (synchronous_commit off for that transaction
+    only: a counter lost in a crash costs nothing)."""
+    sql, params = _count_sql(key, seconds)
+    own = not connection.in_atomic_block  # not inside the caller's transaction
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        if own and connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        cursor.execute(sql, params)
+        (count,) = cursor.fetchone()
+    return count <= limit
+
+
+def _count_sql(key: str, seconds: int) -> tuple[str, list]:
     table = Throttle._meta.db_table
     sql = (
         f'INSERT INTO {table} ("key", "slot", "count") VALUES (%s, %s, 1) '  # noqa: S608
         f'ON CONFLICT ("key", "slot") DO UPDATE SET "count" = {table}."count" + 1 '
         'RETURNING "count"'
     )
-    own = not connection.in_atomic_block  # not inside the caller's transaction
-    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        if own and connection.vendor == "postgresql":
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        cursor.execute(sql, [key[:120], slot])
-        (count,) = cursor.fetchone()
-    return count <= limit
+    return sql, [key[:120], int(time.time()) // seconds]
 
 
 # Limits of the public endpoints: (requests, seconds)
@@ -518,13 +522,13 @@ def rate_public(
     """A member of the public rates a deed from its public page with a verified phone.
 
     One transaction, committed whatever the outcome, so that what must count does: the
-    client's submission is counted first (limit), a wrong code counts an attempt on the code,
-    a good one is spent and the rating written with its audit entry and any rectification.
-    A second rating by the same phone writes nothing but the count (the rating's insert skips
-    the conflict on the one-per-rater key; the code is given back). Written for a burst: five
-    statements for a good rating — count, spend the code, insert the rating, its pending audit
-    entry, commit; no row is shared between raters' transactions except by `audit.deferred`'s
-    chaining, which never waits (see there)."""
+    client's submission is counted (limit), a wrong code counts an attempt on the code, a good
+    one is spent and the rating written with its audit entry and any rectification. A second
+    rating by the same phone writes nothing but the count (the rating's insert skips the
+    conflict on the one-per-rater key; the code is given back). Written for bursts: on
+    PostgreSQL counting, spending the code and inserting the rating are one statement
+    (`_count_spend_insert`), the audit entry two; no row is shared between raters'
+    transactions except the audit chain's head, which `audit.deferred` never waits for."""
     with audit.deferred(), transaction.atomic():
         outcome = _rate_public(deed, mobile, code, level, comment, client)
     if isinstance(outcome, DeedError):
@@ -533,18 +537,15 @@ def rate_public(
 
 
 def _rate_public(deed, mobile, code, level, comment, client) -> Rating | DeedError:
-    if not hit(f"rate:c:{client}", *RATINGS_PER_CLIENT):
-        return Throttled("提交过于频繁，请稍后再试", "level")
+    limit, seconds = RATINGS_PER_CLIENT
+    throttled = Throttled("提交过于频繁，请稍后再试", "level")
     try:
         _check_open_for_rating(deed)
         level = _level(level)
         mobile = _check_mobile(mobile)
     except DeedError as exc:
-        return exc
+        return exc if hit(f"rate:c:{client}", limit, seconds) else throttled
     key = phone_key(mobile)
-    spent = _spend_code(key, (code or "").strip())
-    if isinstance(spent, str):
-        return DeedError(spent if spent else _why_no_code(deed, key), "code")
     rating = Rating(
         deed=deed,
         level=level,
@@ -554,38 +555,85 @@ def _rate_public(deed, mobile, code, level, comment, client) -> Rating | DeedErr
         rater_key=key,
         mobile_encrypted=crypto.encrypt(mobile),
     )
-    if not _insert_once(rating):
-        PhoneCode.objects.filter(pk=spent).update(used=False)
+    count, code_id, used, rating_id = _count_spend_insert(
+        f"rate:c:{client}", key, (code or "").strip(), rating
+    )
+    if count > limit:
+        return throttled
+    if code_id is None:
+        return DeedError(_why_no_code(deed, key), "code")
+    if not used:
+        return DeedError("验证码不正确", "code")
+    if rating_id is None:
+        PhoneCode.objects.filter(pk=code_id).update(used=False)
         return DeedError("您已评价过这件实事，每人只能评价一次", "level")
+    rating.pk = rating_id
+    rating._state.adding = False
+    rating._state.db = connection.alias
     audit.record_created(rating)
     if level in BAD_LEVELS:
         rectification_open(rating)
     return rating
 
 
-def _spend_code(key: str, code: str) -> int | str:
-    """Check the phone's latest live code in one statement: spent if right, one attempt more
-    if wrong. The code's id, or a message ("" when there was no live code with attempts left;
-    `_why_no_code` says why). Concurrent submissions for one code queue on its row and see
-    each other's result, as a row lock would give. Comparing the keyed hashes in SQL is
-    safe: without the key nobody can aim a guess at a stored hash."""
-    table = PhoneCode._meta.db_table
+def _count_spend_insert(
+    client_key: str, key: str, code: str, rating: Rating
+) -> tuple[int, int | None, bool | None, int | None]:
+    """Count the client's submission; if within the limit, check the phone's latest live code
+    — spent if right, one attempt more if wrong; if spent, insert the rating unless the
+    rater has rated the deed (ON CONFLICT: no error, no savepoint). Returns (count, code id
+    or None when there was no live code with attempts left, whether the code was right,
+    rating id or None). PostgreSQL does it in one statement (each step reads the one
+    before's RETURNING), SQLite in three.
+
+    Concurrent submissions for one code queue on its row and see each other's result, as a
+    row lock would give. Comparing the keyed hashes in SQL is safe: without the key nobody
+    can aim a guess at a stored hash."""
+    limit, seconds = RATINGS_PER_CLIENT
+    count_sql, count_params = _count_sql(client_key, seconds)
+    codes = PhoneCode._meta.db_table
     given = crypto.blind_index(f"{key}:{code}")
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    sql = (
-        f"UPDATE {table} SET used = (code_hash = %s), "  # noqa: S608 (model's table)
+    spend_sql = (
+        f"UPDATE {codes} SET used = (code_hash = %s), "  # noqa: S608 (model's table)
         "attempts = attempts + CASE WHEN code_hash = %s THEN 0 ELSE 1 END "
-        f"WHERE id = (SELECT id FROM {table} WHERE phone_key = %s AND used = %s "
+        f"WHERE id = (SELECT id FROM {codes} WHERE phone_key = %s AND used = %s "
         "AND expires_at > %s ORDER BY id DESC LIMIT 1) AND used = %s AND attempts < %s "
-        "RETURNING id, used"
     )
+    spend_params = [given, given, key, False, now, False, CODE_ATTEMPTS]
+    fields = [f for f in Rating._meta.concrete_fields if not f.primary_key]
+    ops = connection.ops
+    insert_sql = (
+        f"INSERT INTO {ops.quote_name(Rating._meta.db_table)} "  # noqa: S608 (model's table)
+        f"({', '.join(ops.quote_name(f.column) for f in fields)}) "
+        "SELECT {marks} {source} ON CONFLICT (deed_id, rater_key) DO NOTHING RETURNING id"
+    ).replace("{marks}", ", ".join(["%s"] * len(fields)))
+    insert_params = [f.get_db_prep_save(f.pre_save(rating, True), connection) for f in fields]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [given, given, key, False, now, False, CODE_ATTEMPTS])
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"WITH counted AS ({count_sql}), "  # noqa: S608 (the statements above)
+                f'spent AS ({spend_sql} AND (SELECT "count" FROM counted) <= %s '
+                "RETURNING id, used), "
+                f"rated AS ({insert_sql.replace('{source}', 'FROM spent WHERE spent.used')}) "
+                'SELECT (SELECT "count" FROM counted), (SELECT id FROM spent), '
+                "(SELECT used FROM spent), (SELECT id FROM rated)",
+                [*count_params, *spend_params, limit, *insert_params],
+            )
+            count, code_id, used, rating_id = cursor.fetchone()
+            return count, code_id, used, rating_id
+        cursor.execute(count_sql, count_params)
+        (count,) = cursor.fetchone()
+        if count > limit:
+            return count, None, None, None
+        cursor.execute(spend_sql + "RETURNING id, used", spend_params)
         row = cursor.fetchone()
-    if row is None:
-        return ""
-    pk, used = row
-    return pk if used else "验证码不正确"
+        if row is None or not row[1]:
+            return count, row and row[0], row and bool(row[1]), None
+        # WHERE: SQLite's parser needs one between an INSERT's SELECT and ON CONFLICT.
+        cursor.execute(insert_sql.replace("{source}", "WHERE true"), insert_params)
+        inserted = cursor.fetchone()
+        return count, row[0], True, inserted and inserted[0]
 
 
 def _why_no_code(deed: Deed, key: str) -> str:
@@ -600,29 +648,6 @@ def _why_no_code(deed: Deed, key: str) -> str:
     if Rating.objects.filter(deed=deed, rater_key=key).exists():
         return "您已评价过这件实事，每人只能评价一次"
     return "验证码已过期或未获取，请重新获取"
-
-
-def _insert_once(rating: Rating) -> bool:
-    """INSERT the rating unless the rater has rated the deed already (one statement; no
-    savepoint, unlike catching the IntegrityError). Sets its id; False when it existed."""
-    fields = [f for f in Rating._meta.concrete_fields if not f.primary_key]
-    ops = connection.ops
-    columns = ", ".join(ops.quote_name(f.column) for f in fields)
-    sql = (
-        f"INSERT INTO {ops.quote_name(Rating._meta.db_table)} ({columns}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(fields))}) "
-        "ON CONFLICT (deed_id, rater_key) DO NOTHING RETURNING id"
-    )
-    values = [f.get_db_prep_save(f.pre_save(rating, True), connection) for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        row = cursor.fetchone()
-    if row is None:
-        return False
-    rating.pk = row[0]
-    rating._state.adding = False
-    rating._state.db = connection.alias
-    return True
 
 
 @transaction.atomic
