@@ -469,3 +469,21 @@ class SchemaTests(DeedsApiCase):
             if "deeds/api.py" in message or "Deed" in message or '"category"' in message
         ]
         self.assertEqual(mine, [])
+
+    def test_the_public_rating_endpoints_are_described_where_their_urls_are(self):
+        """Plain Django views, described by deeds/schema.py: the paths must be the routes."""
+        from django.urls import reverse
+
+        doc = self.client.get("/api/v1/schema/", headers={"Accept": "application/json"}).json()
+        for name, answer in (("code", "200"), ("ratings", "201")):
+            with self.subTest(name=name):
+                url = reverse(f"deeds_public_api:{name}", args=["KEY"]).replace("KEY", "{key}")
+                operation = doc["paths"][url]["post"]
+                self.assertEqual(operation["security"], [])
+                self.assertIn(answer, operation["responses"])
+                self.assertIn("400", operation["responses"])
+                self.assertIn("429", operation["responses"])
+        body = doc["paths"]["/api/v1/public/deeds/{key}/ratings/"]["post"]["requestBody"]
+        schema = body["content"]["application/json"]["schema"]
+        self.assertEqual(schema["required"], ["mobile", "code", "level"])
+        self.assertEqual(sorted(schema["properties"]["level"]["enum"]), [1, 2, 3, 4, 5])
