@@ -1,0 +1,118 @@
+"""A demo server for the browser tests: a throw-away database (SQLite under a temporary
+directory, or `<name>_e2e` beside the PostgreSQL database of DATABASE_URL) loaded with
+`guazhi demo --no-serve`, served by gunicorn as `guazhi serve` runs it, and Chromium driven by
+Playwright. Without Chromium the tests are skipped, unless GUAZHI_E2E_REQUIRED=1 (CI), which
+makes its absence a failure. A failed test leaves a screenshot in var/e2e-artifacts/."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+from guazhi.core import serving
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "e2e-artifacts"
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+
+
+def chromium_path() -> str | None:
+    return os.environ.get("GUAZHI_CHROMIUM") or shutil.which("chromium")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _database_url() -> str | None:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return None
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/") + "_e2e"
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+@pytest.fixture(scope="session")
+def demo_server():
+    if chromium_path() is None:
+        if os.environ.get("GUAZHI_E2E_REQUIRED") == "1":
+            pytest.fail("找不到 Chromium（apt-get install chromium），浏览器测试无法运行")
+        pytest.skip("Chromium is not installed")
+    var = tempfile.mkdtemp(prefix="guazhi-e2e-")
+    env = {**os.environ, "GUAZHI_VAR_DIR": var, "ALLOWED_HOSTS": "127.0.0.1"}
+    env.pop("DATABASE_URL", None)
+    if url := _database_url():
+        env["DATABASE_URL"] = url
+    guazhi = [sys.executable, "-m", "guazhi.cli"]
+    subprocess.run(  # noqa: S603 (our own interpreter)
+        [*guazhi, "demo", "--no-serve"], env=env, check=True, capture_output=True
+    )
+    port = _free_port()
+    log = open(Path(var) / "server.log", "wb")  # noqa: SIM115 (closed below)
+    server = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "gunicorn", *serving.gunicorn_args(f"127.0.0.1:{port}", workers_=2)],
+        env=env,
+        stdout=log,
+        stderr=log,
+    )
+    for _ in range(100):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        server.kill()
+        raise RuntimeError((Path(var) / "server.log").read_text()[-2000:])
+    yield f"http://127.0.0.1:{port}"
+    server.terminate()
+    server.wait(timeout=30)
+    log.close()
+    shutil.rmtree(var, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def browser(demo_server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def phone(browser, demo_server, request):
+    """A page in a phone-size browser (390 × 844, touch), with the server as base URL."""
+    context = browser.new_context(base_url=demo_server, locale="zh-CN", **PHONE)
+    page = context.new_page()
+    yield page
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
