@@ -33,7 +33,6 @@ import qrcode
 import qrcode.image.svg
 from django import forms
 from django.db import transaction
-from django.db.models import Count, Q
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -48,7 +47,7 @@ from guazhi.core.personal import normalise_mobile
 from guazhi.core.views import paginate
 
 from . import services, sms
-from .models import BAD_LEVELS, Deed, Level, PanelMember, Rating, Rectification, Status
+from .models import Deed, Level, PanelMember, Rating, Rectification, Status
 from .services import DeedError, RatingFigures, Throttled
 
 PAGE_SIZE = 20
@@ -107,51 +106,9 @@ NO_RERATE = gettext_lazy("再评价链接无效。请核对短信或回访人员
 
 def rating_figures_by_deed(deed_ids: list[int]) -> dict[int, RatingFigures]:
     """services.rating_figures() for each deed of a page in three queries whatever the number
-    of deeds (rating_figures() costs three per deed). The same definitions: excluded ratings
-    are not counted, a re-rated rating counts with its new level, 满意率 weighs 基本满意 by the
-    policy (a test compares the two on a known dataset)."""
-    counts = {pk: dict.fromkeys(Level.values, 0) for pk in deed_ids}
-    excluded = dict.fromkeys(deed_ids, 0)
-    rows = (
-        Rating.objects.filter(deed_id__in=deed_ids)
-        .values_list("deed_id", "level", "excluded")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    for deed_id, level, is_excluded, n in rows:
-        if is_excluded:
-            excluded[deed_id] += n
-        else:
-            counts[deed_id][level] += n
-    bad = {
-        row["deed_id"]: row
-        for row in Rating.objects.filter(
-            deed_id__in=deed_ids, excluded=False, first_level__in=BAD_LEVELS
-        )
-        .values("deed_id")
-        .annotate(
-            n=Count("pk"),
-            done=Count("pk", filter=Q(rectification__status=Rectification.Status.DONE)),
-        )
-        .order_by()
-    }
-    weight = services.policy().basic_weight
-    result = {}
-    for pk in deed_ids:
-        c = counts[pk]
-        valid = sum(c.values())
-        happy = c[Level.VERY_GOOD] + c[Level.GOOD] + weight * c[Level.FAIR]
-        n_bad, done = bad.get(pk, {}).get("n", 0), bad.get(pk, {}).get("done", 0)
-        result[pk] = RatingFigures(
-            counts=c,
-            valid=valid,
-            excluded=excluded[pk],
-            bad=n_bad,
-            rectified=done,
-            satisfaction=_pct(happy, valid),
-            rectify_rate=_pct(done, n_bad),
-        )
-    return result
+    of deeds (a test compares the two on a known dataset)."""
+    ratings = Rating.objects.filter(deed_id__in=deed_ids)
+    return services.rating_figures_by(ratings, "deed_id", deed_ids)
 
 
 def _pct(n, d) -> Decimal | None:

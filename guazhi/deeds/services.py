@@ -824,31 +824,53 @@ def _pct(n, d) -> Decimal | None:
 
 def rating_figures(qs: QuerySet[Rating]) -> RatingFigures:
     """满意率 and 差评整改率 of the ratings (two queries)."""
-    counts = dict.fromkeys(Level.values, 0)
-    excluded = 0
-    for level, is_excluded, n in (
-        qs.values_list("level", "excluded").annotate(n=Count("pk")).order_by()
-    ):
+    return rating_figures_by(qs, None, [None])[None]
+
+
+def rating_figures_by(qs: QuerySet[Rating], group: str | None, keys) -> dict:
+    """`rating_figures` for each group of the ratings — `group` a Rating field path such as
+    "deed_id" or "deed__unit_id", None for one group — in two queries whatever the number of
+    groups; every key of `keys` gets figures (zero ratings: rates None)."""
+    fields = [group] if group else []
+    counts = {key: dict.fromkeys(Level.values, 0) for key in keys}
+    excluded = dict.fromkeys(keys, 0)
+    rows = qs.values_list(*fields, "level", "excluded").annotate(n=Count("pk")).order_by()
+    for row in rows:
+        key, (level, is_excluded, n) = (row[0] if group else None), row[-3:]
+        if key not in counts:
+            continue
         if is_excluded:
-            excluded += n
+            excluded[key] += n
         else:
-            counts[level] += n
-    bad = qs.filter(excluded=False, first_level__in=BAD_LEVELS).aggregate(
-        n=Count("pk"),
-        done=Count("pk", filter=Q(rectification__status=Rectification.Status.DONE)),
-    )
-    valid = sum(counts.values())
+            counts[key][level] += n
+    bad = {}
+    for row in (
+        qs.filter(excluded=False, first_level__in=BAD_LEVELS)
+        .values_list(*fields)
+        .annotate(
+            n=Count("pk"),
+            done=Count("pk", filter=Q(rectification__status=Rectification.Status.DONE)),
+        )
+        .order_by()
+    ):
+        bad[row[0] if group else None] = row[-2:]
     weight = policy().basic_weight
-    happy = counts[Level.VERY_GOOD] + counts[Level.GOOD] + weight * counts[Level.FAIR]
-    return RatingFigures(
-        counts=counts,
-        valid=valid,
-        excluded=excluded,
-        bad=bad["n"],
-        rectified=bad["done"],
-        satisfaction=_pct(happy, valid),
-        rectify_rate=_pct(bad["done"], bad["n"]),
-    )
+    result = {}
+    for key in keys:
+        c = counts[key]
+        valid = sum(c.values())
+        happy = c[Level.VERY_GOOD] + c[Level.GOOD] + weight * c[Level.FAIR]
+        n_bad, done = bad.get(key, (0, 0))
+        result[key] = RatingFigures(
+            counts=c,
+            valid=valid,
+            excluded=excluded[key],
+            bad=n_bad,
+            rectified=done,
+            satisfaction=_pct(happy, valid),
+            rectify_rate=_pct(done, n_bad),
+        )
+    return result
 
 
 @dataclass
@@ -866,27 +888,45 @@ class Figures:
 def figures(qs: QuerySet[Deed]) -> Figures:
     """The rates of a set of deeds (e.g. one unit's or one cadre's): see the module docstring.
     A fixed number of queries."""
+    return figures_by(qs, None)[None]
+
+
+def figures_by(qs: QuerySet[Deed], group: str | None) -> dict:
+    """`figures` per value of a Deed field (e.g. "unit_id", "cadre_id"; None: one group
+    keyed None), in four queries whatever the number of groups."""
     first = first_open()
     evidence = Evidence.objects.filter(deed=OuterRef("pk"))
     moved = StatusChange.objects.filter(deed=OuterRef("pk")).exclude(to_status=first)
     done_q = Q(done_on__isnull=False)
-    row = qs.annotate(progress=Exists(evidence), moved=Exists(moved)).aggregate(
-        deeds=Count("pk"),
-        responded=Count("pk", filter=Q(progress=True) | Q(moved=True)),
-        solved=Count("pk", filter=done_q),
-        on_time=Count("pk", filter=done_q & Q(done_on__lte=F("promised_on"))),
+    counted = qs.annotate(progress=Exists(evidence), moved=Exists(moved))
+    aggregates = {
+        "deeds": Count("pk"),
+        "responded": Count("pk", filter=Q(progress=True) | Q(moved=True)),
+        "solved": Count("pk", filter=done_q),
+        "on_time": Count("pk", filter=done_q & Q(done_on__lte=F("promised_on"))),
+    }
+    if group:
+        rows = {row[group]: row for row in counted.values(group).annotate(**aggregates).order_by()}
+    else:
+        rows = {None: counted.aggregate(**aggregates)}
+    ratings = rating_figures_by(
+        Rating.objects.filter(deed__in=qs.values("pk")),
+        f"deed__{group}" if group else None,
+        list(rows),
     )
-    ratings = rating_figures(Rating.objects.filter(deed__in=qs.values("pk")))
-    return Figures(
-        deeds=row["deeds"],
-        responded=row["responded"],
-        solved=row["solved"],
-        on_time=row["on_time"],
-        response_rate=_pct(row["responded"], row["deeds"]),
-        solve_rate=_pct(row["solved"], row["deeds"]),
-        on_time_rate=_pct(row["on_time"], row["solved"]),
-        ratings=ratings,
-    )
+    return {
+        key: Figures(
+            deeds=row["deeds"],
+            responded=row["responded"],
+            solved=row["solved"],
+            on_time=row["on_time"],
+            response_rate=_pct(row["responded"], row["deeds"]),
+            solve_rate=_pct(row["solved"], row["deeds"]),
+            on_time_rate=_pct(row["on_time"], row["solved"]),
+            ratings=ratings[key],
+        )
+        for key, row in rows.items()
+    }
 
 
 # --- rules -----------------------------------------------------------------------------------

@@ -512,16 +512,15 @@ def figures(request):
     access.require(user, "deeds.view_deed")
     deeds = access.deeds_for(user)
     total = services.figures(deeds)
-    by_unit = []
-    for unit_id, name in (
-        deeds.order_by("unit__path").values_list("unit_id", "unit__name").distinct()
-    ):
-        by_unit.append((name, services.figures(deeds.filter(unit_id=unit_id))))
-    by_cadre = []
-    for cadre_id, name in (
-        deeds.exclude(cadre=None).order_by("cadre__name").values_list("cadre_id", "cadre__name")
-    ).distinct():
-        by_cadre.append((name, services.figures(deeds.filter(cadre_id=cadre_id))))
+    # Names from the viewer's own deeds; the figures of every unit and cadre in four
+    # queries each (services.figures_by), not four per row.
+    units = services.figures_by(deeds, "unit_id")
+    names = deeds.order_by("unit__path").values_list("unit_id", "unit__name").distinct()
+    by_unit = [(name, units[pk]) for pk, name in names]
+    mine = deeds.exclude(cadre=None)
+    cadres = services.figures_by(mine, "cadre_id")
+    names = mine.order_by("cadre__name").values_list("cadre_id", "cadre__name").distinct()
+    by_cadre = [(name, cadres[pk]) for pk, name in names]
     return render(
         request,
         "deeds/figures.html",

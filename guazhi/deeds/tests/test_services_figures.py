@@ -137,3 +137,42 @@ class FigureTests(DeedsTestCase):
         with CaptureQueriesContext(connection) as many:
             self.assertEqual(services.figures(qs).deeds, 10)
         self.assertEqual(len(many.captured_queries), len(few.captured_queries))
+
+    def test_figures_by_unit_and_by_cadre_equal_the_figures_of_each(self):
+        deeds = Deed.objects.all()
+        for group, key in (("unit_id", "unit_id"), ("cadre_id", "cadre_id")):
+            scoped = deeds.exclude(**{f"{key}__isnull": True})
+            grouped = services.figures_by(scoped, group)
+            keys = set(scoped.values_list(key, flat=True))
+            self.assertEqual(set(grouped), keys)
+            for value in keys:
+                with self.subTest(group=group, value=value):
+                    self.assertEqual(
+                        grouped[value], services.figures(scoped.filter(**{key: value}))
+                    )
+        heping = services.figures_by(deeds, "unit_id")[self.heping_fgj.pk]
+        self.assertEqual((heping.deeds, heping.ratings.satisfaction), (4, Decimal("87.5")))
+
+    def test_the_figures_page_costs_the_same_for_two_units_as_for_eight(self):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        from guazhi.cadres.tests.factories import make_cadre
+        from guazhi.testing import make_unit
+
+        self.login(self.alice)
+
+        def count():
+            with CaptureQueriesContext(connection) as queries:
+                response = self.client.get("/deeds/figures/")
+            self.assertEqual(response.status_code, 200)
+            return len(queries.captured_queries)
+
+        count()  # the site settings' cache
+        few = count()
+        for i in range(6):
+            unit = make_unit(f"T-NEW-{i}", f"新增单位{i}", "sending", self.heping)
+            deed = self.deed(f"新增{i}", unit=unit, cadre=make_cadre(unit, f"新干部{i}"))
+            Rating.objects.create(deed=deed, first_level=4, level=4, channel="ask", rater_key="n")
+        self.assertEqual(count(), few)
+        self.assertContains(self.client.get("/deeds/figures/"), "新增单位5")
