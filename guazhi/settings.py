@@ -121,6 +121,7 @@ INSTALLED_APPS = [
     "guazhi.assessment",
     "guazhi.projects",
     "guazhi.deeds",
+    "guazhi.dashboard",
 ]
 
 MIDDLEWARE = [

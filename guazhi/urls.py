@@ -15,6 +15,7 @@ urlpatterns = [
     path("projects/", include("guazhi.projects.urls")),
     path("deeds/", include("guazhi.deeds.urls")),
     path("public/", include("guazhi.deeds.public_urls")),
+    path("dashboard/", include("guazhi.dashboard.urls")),
     path("", include("guazhi.core.urls")),
 ]
 

@@ -316,6 +316,7 @@ BUSINESS_GRANTS: dict[str, list[str]] = {
         "projects.view_green_channel",
         "deeds.view_deed",
         "deeds.view_rating",
+        "assessment.view_round",  # the dashboard's grade distribution and the round behind it
     ],
 }
 

@@ -115,10 +115,21 @@ class PlacementFilter(django_filters.FilterSet):
     host_unit = django_filters.ModelChoiceFilter(
         label=_("接收单位"), queryset=OrgUnit.objects.filter(kind=OrgUnit.Kind.HOST)
     )
+    cohort = django_filters.ChoiceFilter(
+        label=_("出生年代"),
+        choices=[(f"{d}0后", f"{d}0后") for d in (5, 6, 7, 8, 9, 0)],
+        method="filter_cohort",
+    )
 
     class Meta:
         model = Placement
-        fields = ["q", "batch", "status", "host_unit"]
+        fields = ["q", "batch", "status", "host_unit", "cohort"]
+
+    def filter_cohort(self, queryset, name, value):
+        """80后: born 1980–1989 (the decade of Cadre.cohort); 00后: 2000–2009."""
+        decade = int(value[0])
+        start = (1900 if decade >= 5 else 2000) + decade * 10
+        return queryset.filter(cadre__birth__year__gte=start, cadre__birth__year__lt=start + 10)
 
     def __init__(self, *args, batches=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,0 +1,266 @@
+"""The leader dashboard's figures: one programme seen through the viewer's data scope.
+
+Every figure comes from the owning app's access.py (so a district leader counts only his
+district's records) and carries the URL of the list behind it, filtered to the same records
+(`Figure.url`). The queries are fixed in number whatever the size of the data (a test pins
+them); nothing is cached yet."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from django.db.models import Count, Q, Sum
+from django.urls import reverse
+
+from guazhi.assessment import access as assessment_access
+from guazhi.assessment import services as assessment_services
+from guazhi.deeds import access as deeds_access
+from guazhi.deeds import services as deeds_services
+from guazhi.programmes import access as programmes_access
+from guazhi.programmes.models import Placement, Programme
+from guazhi.projects import access as projects_access
+from guazhi.projects import services as projects_services
+from guazhi.returns import access as returns_access
+from guazhi.returns import services as returns_services
+
+
+def _url(name: str, *args, **params) -> str:
+    url = reverse(name, args=args)
+    params = {k: v for k, v in params.items() if v not in (None, "")}
+    return f"{url}?{urlencode(params)}" if params else url
+
+
+@dataclass
+class Figure:
+    label: str
+    value: int | Decimal | str | None
+    url: str = ""
+
+
+@dataclass
+class BatchRow:
+    batch_id: int
+    label: str
+    sent: Figure
+    on_post: Figure
+    young: Figure
+    young_share: str
+    cohorts: list[Figure]
+
+
+@dataclass
+class Overview:
+    programme: Programme | None
+    programmes: list[Programme]
+    cadres: Figure | None = None
+    batches: list[BatchRow] = field(default_factory=list)
+    units: list[Figure] = field(default_factory=list)
+    stages: list[dict] = field(default_factory=list)
+    lights: list[Figure] = field(default_factory=list)
+    projects: Figure | None = None
+    signed: Figure | None = None
+    landed: Figure | None = None
+    big_landed: Figure | None = None  # landed with at least 1亿元 in place
+    big_recent: list[Figure] = field(default_factory=list)  # the latest of them
+    events: list[Figure] = field(default_factory=list)
+    grades: list[Figure] = field(default_factory=list)
+    round_label: str = ""
+    deeds: deeds_services.Figures | None = None
+    deeds_url: str = ""
+    rating_levels: list[Figure] = field(default_factory=list)
+    targets: list[dict] = field(default_factory=list)
+    promoted: Figure | None = None
+    promoted_by_batch: list[Figure] = field(default_factory=list)
+
+
+YI = Decimal(10000)  # 1亿元 in 万元
+
+
+def _share(n: int, total: int) -> str:
+    return f"{Decimal(100) * n / total:.1f}%" if total else "—"
+
+
+def overview(user, programme_id: int | None = None) -> Overview:
+    programmes = list(programmes_access.programmes_for(user).order_by("-is_active", "name"))
+    placements = programmes_access.placements_for(user)
+    if programme_id is not None:
+        programme = next((p for p in programmes if p.pk == programme_id), None)
+    else:  # the programme with the most placements in the viewer's scope
+        busiest = (
+            placements.values("batch__programme").annotate(n=Count("pk")).order_by("-n").first()
+        )
+        first = busiest["batch__programme"] if busiest else None
+        programme = next(
+            (p for p in programmes if p.pk == first), programmes[0] if programmes else None
+        )
+    result = Overview(programme=programme, programmes=programmes)
+    if programme is None:
+        return result
+    _cadres(result, user, programme, placements.filter(batch__programme=programme))
+    if user.has_perm("projects.view_project"):
+        _projects(result, user, programme)
+    if user.has_perm("assessment.view_round"):
+        _grades(result, user, programme)
+    if user.has_perm("deeds.view_deed"):
+        _deeds(result, user)
+    if user.has_perm("returns.view_careerevent"):
+        _returns(result, user, programme)
+    return result
+
+
+def _cadres(result: Overview, user, programme: Programme, placements) -> None:
+    rows = list(
+        placements.order_by("batch__number").values_list(
+            "batch_id", "batch__number", "batch__start", "cadre__birth", "status",
+            "cadre__unit__short_name", "cadre__unit__name",
+        )
+    )  # fmt: skip
+    result.cadres = Figure(
+        "选派干部",
+        placements.values("cadre_id").distinct().count(),
+        reverse("programmes:detail", args=[programme.pk]),
+    )
+    by_batch: dict[int, list] = defaultdict(list)
+    for row in rows:
+        by_batch[row[0]].append(row)
+    for batch_id, items in by_batch.items():
+        number, start = items[0][1], items[0][2]
+        label = f"第{number}批"
+        young = sum(1 for r in items if _age(r[3], start) <= programme.young_age_max)
+        cohorts = Counter(f"{r[3].year // 10 % 10}0后" for r in items)
+        on_post = sum(1 for r in items if r[4] in Placement.OPEN_STATUSES)
+        batch_url = _url("programmes:placements", batch=batch_id)
+        result.batches.append(
+            BatchRow(
+                batch_id=batch_id,
+                label=label,
+                sent=Figure(label, len(items), batch_url),
+                on_post=Figure(
+                    "在岗", on_post, _url("programmes:placements", batch=batch_id, status="on_post")
+                ),
+                young=Figure("年轻干部", young, reverse("programmes:batch", args=[batch_id])),
+                young_share=_share(young, len(items)),
+                cohorts=[
+                    Figure(cohort, n, _url("programmes:placements", batch=batch_id, cohort=cohort))
+                    for cohort, n in sorted(cohorts.items())
+                ],
+            )
+        )
+    units = Counter(r[5] or r[6] for r in rows)
+    result.units = [Figure(name, n) for name, n in units.most_common(10)]
+
+
+def _age(birth, on) -> int:
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+
+def _projects(result: Overview, user, programme: Programme) -> None:
+    qs = projects_access.projects_for(user).filter(programme=programme)
+    by_stage = {
+        row["stage_id"]: row
+        for row in qs.values("stage_id").annotate(
+            n=Count("pk"),
+            active=Count("pk", filter=Q(status="active")),
+            planned=Sum("planned_amount"),
+            signed=Sum("signed_amount"),
+            landed=Sum("landed_amount"),
+        )
+    }
+    for stage in programme.stages.order_by("order"):
+        row = by_stage.get(stage.pk, {})
+        result.stages.append(
+            {
+                "figure": Figure(
+                    stage.name, row.get("active", 0), _url("projects:list", stage=stage.pk)
+                ),
+                "amount": row.get("planned") or Decimal(0),
+            }
+        )
+    total = qs.aggregate(n=Count("pk"), signed=Sum("signed_amount"), landed=Sum("landed_amount"))
+    result.projects = Figure("合作项目", total["n"], _url("projects:list"))
+    result.signed = Figure(
+        "签约金额（万元）", total["signed"] or Decimal(0), _url("projects:funnel")
+    )
+    result.landed = Figure(
+        "到位资金（万元）", total["landed"] or Decimal(0), _url("projects:funnel")
+    )
+    lights = Counter(
+        projects_services.with_light(qs.filter(status="active")).values_list("light", flat=True)
+    )
+    names = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
+    result.lights = [
+        Figure(names[key], lights.get(key, 0), _url("projects:list", light=key)) for key in names
+    ]
+    big = qs.filter(landed_on__isnull=False, landed_amount__gte=YI)
+    result.big_landed = Figure("亿元以上落地项目", big.count(), _url("projects:list"))
+    result.big_recent = [
+        Figure(p.title, p.landed_amount, reverse("projects:detail", args=[p.pk]))
+        for p in big.order_by("-landed_on", "-pk").only("title", "landed_amount")[:8]
+    ]
+    events = (
+        projects_access.events_for(user)
+        .filter(programme=programme)
+        .annotate(n=Count("signed_projects", filter=Q(signed_projects__in=qs)))
+        .filter(n__gt=0)
+        .order_by("-n", "-date")[:5]
+    )
+    result.events = [Figure(e.name, e.n, reverse("projects:event", args=[e.pk])) for e in events]
+
+
+def _grades(result: Overview, user, programme: Programme) -> None:
+    rounds = assessment_access.rounds_for(user).filter(batch__programme=programme)
+    last = (
+        rounds.filter(status="confirmed").order_by("-period_end", "-pk").first()
+        or rounds.order_by("-period_end", "-pk").first()
+    )
+    if last is None:
+        return
+    result.round_label = str(last)
+    url = reverse("assessment:round", args=[last.pk])
+    result.grades = [
+        Figure(grade, n, url) for grade, n in assessment_services.grade_distribution(last).items()
+    ]
+
+
+def _deeds(result: Overview, user) -> None:
+    deeds = deeds_access.deeds_for(user)
+    result.deeds = deeds_services.figures(deeds)
+    result.deeds_url = reverse("deeds:figures")
+    from guazhi.deeds.models import Level
+
+    result.rating_levels = [
+        Figure(label, result.deeds.ratings.counts[value], _url("deeds:list"))
+        for value, label in Level.choices
+    ]
+    from guazhi.deeds.models import Target
+
+    for target in (
+        Target.objects.filter(deed__in=deeds).select_related("deed").order_by("-planned")[:6]
+    ):
+        result.targets.append(
+            {
+                "deed": Figure(
+                    target.deed.title, None, reverse("deeds:detail", args=[target.deed_id])
+                ),
+                "name": target.name,
+                "planned": target.planned,
+                "achieved": target.achieved,
+                "unit": target.unit_label,
+            }
+        )
+
+
+def _returns(result: Overview, user, programme: Programme) -> None:
+    placements = returns_access.placements_for(user).filter(batch__programme=programme)
+    outcomes = returns_services.outcome_statistics(placements, returns_access.events_for(user))
+    url = _url("returns:outcomes")
+    for outcome in outcomes:
+        if outcome.programme.pk != programme.pk:
+            continue
+        result.promoted = Figure("提拔或重用", outcome.total.promoted_or_reused, url)
+        result.promoted_by_batch = [
+            Figure(row.label, row.promoted_or_reused, url) for row in outcome.rows
+        ]

@@ -1,0 +1,120 @@
+"""The demo dataset makes the dashboard show the seed's figures (issue 9, SPEC §6), read
+through the dashboard's own queries as the city's organisation department sees them."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.management import call_command
+from django.test import TestCase
+
+from guazhi.core.models import User
+
+from .. import services
+
+
+class SeedFiguresTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        call_command("demo", "--no-serve", stdout=open("/dev/null", "w"))  # noqa: SIM115
+        cls.zzb = User.objects.get(username="zzb")
+        cls.data = services.overview(cls.zzb)
+
+    def test_the_programme_is_jingshen_with_four_batches_and_73_cadres(self):
+        self.assertIn("京沈", self.data.programme.name)
+        sent = {row.label: row.sent.value for row in self.data.batches}
+        self.assertEqual(sent, {"第1批": 20, "第2批": 18, "第3批": 17, "第4批": 18})
+        self.assertEqual(self.data.cadres.value, 73)
+
+    def test_batch_3_is_all_young_and_batch_4_mostly_born_in_the_1980s(self):
+        rows = {row.label: row for row in self.data.batches}
+        self.assertEqual((rows["第3批"].young.value, rows["第3批"].young_share), (17, "100.0%"))
+        cohorts = {c.label: c.value for c in rows["第4批"].cohorts}
+        self.assertEqual(cohorts["80后"], 15)
+        self.assertEqual(
+            f"{Decimal(100) * cohorts['80后'] / rows['第4批'].sent.value:.1f}%", "83.3%"
+        )
+
+    def test_360_projects_a_summit_signing_6_and_a_landed_3_yi_project(self):
+        self.assertEqual(self.data.projects.value, 360)
+        summit = next(e for e in self.data.events if "峰会" in e.label)
+        self.assertEqual(summit.value, 6)
+        landed = {f.label: f.value for f in self.data.big_recent}
+        # 3亿元 = 30,000 万元 in place, among the latest projects landed with 1亿元 or more
+        self.assertEqual(landed["农业产业互联网平台沈阳运营中心项目"], Decimal(30000))
+
+    def test_22_cadres_promoted_or_reused_after_return(self):
+        self.assertEqual(self.data.promoted.value, 22)
+
+    def test_the_education_deed_planned_22_groups_and_formed_16(self):
+        groups = next(t for t in self.data.targets if "教育集团" in t["name"])
+        self.assertEqual((groups["planned"], groups["achieved"]), (Decimal(22), Decimal(16)))
+
+
+class DashboardPageTests(TestCase):
+    """The page on the demo data: every number links to the records behind it, for the
+    leader and within his scope; without the permission it is refused."""
+
+    @classmethod
+    def setUpTestData(cls):
+        call_command("demo", "--no-serve", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+    def get(self, username, url="/dashboard/"):
+        self.client.force_login(User.objects.get(username=username))
+        return self.client.get(url)
+
+    def test_the_leader_reaches_every_figures_records_in_one_click(self):
+        import re
+
+        page = self.get("lingdao")
+        self.assertEqual(page.status_code, 200)
+        html = page.content.decode()
+        self.assertIn('id="dashboard-data"', html)
+        main = html[html.index("<main") :]
+        links = sorted(
+            set(
+                re.findall(
+                    r'href="(/(?:programmes|projects|deeds|returns|assessment)/[^"]*)"', main
+                )
+            )
+        )
+        self.assertGreater(len(links), 20)
+        for url in links:
+            with self.subTest(url=url):
+                self.assertEqual(self.client.get(url.replace("&amp;", "&")).status_code, 200)
+
+    def test_a_cohort_link_lists_exactly_the_cadres_counted(self):
+        data = services.overview(User.objects.get(username="lingdao"))
+        row = next(r for r in data.batches if r.label == "第4批")
+        link = next(c for c in row.cohorts if c.label == "80后")
+        page = self.get("lingdao", link.url)
+        self.assertEqual(page.context["page"].paginator.count, link.value)
+        self.assertEqual(link.value, 15)
+
+    def test_a_district_officer_counts_only_his_district(self):
+        city = services.overview(User.objects.get(username="zzb"))
+        district = services.overview(User.objects.get(username="heping"))
+        self.assertLess(district.cadres.value, city.cadres.value)
+        self.assertLess(district.projects.value, city.projects.value)
+        page = self.get("heping")
+        self.assertEqual(page.status_code, 200)
+
+    def test_users_without_the_placements_permission_are_refused(self):
+        from guazhi.core.models import OrgUnit
+
+        User.objects.create_user("norole", password="x", unit=OrgUnit.objects.first())
+        self.assertEqual(self.get("norole").status_code, 403)
+        self.assertEqual(self.get("lingdao").status_code, 200)
+
+    def test_the_city_and_a_district_cost_the_same_queries(self):
+        """The same statements whatever the number of records in scope (73 cadres and 360
+        projects for the city, a part of them for 和平区)."""
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        counts = []
+        for username in ("zzb", "heping", "zzb"):
+            with CaptureQueriesContext(connection) as queries:
+                services.overview(User.objects.get(username=username))
+            counts.append(len(queries.captured_queries))
+        self.assertEqual(counts[1], counts[2])

@@ -1,0 +1,39 @@
+"""领导看板: thin view over services.overview (the viewer's data scope)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+from guazhi.core.access import require
+
+from . import services
+
+
+@login_required
+def index(request):
+    require(request.user, "programmes.view_placement")
+    try:
+        programme_id = int(request.GET.get("programme") or 0) or None
+    except ValueError:
+        programme_id = None
+    data = services.overview(request.user, programme_id)
+    charts = {
+        "batches": [
+            {
+                "label": row.label,
+                "sent": row.sent.value,
+                "url": row.sent.url,
+                "young": row.young.value,
+                "cohorts": [{"name": c.label, "value": c.value, "url": c.url} for c in row.cohorts],
+            }
+            for row in data.batches
+        ],
+        "stages": [
+            {"name": s["figure"].label, "value": s["figure"].value, "url": s["figure"].url}
+            for s in data.stages
+        ],
+        "grades": [{"name": g.label, "value": g.value, "url": g.url} for g in data.grades],
+        "levels": [{"name": f.label, "value": f.value, "url": f.url} for f in data.rating_levels],
+    }
+    return render(request, "dashboard/index.html", {"data": data, "charts": charts})
