@@ -55,6 +55,8 @@ class BatchRow:
 class Overview:
     programme: Programme | None
     programmes: list[Programme]
+    batch: object = None
+    batch_choices: list = field(default_factory=list)
     cadres: Figure | None = None
     batches: list[BatchRow] = field(default_factory=list)
     units: list[Figure] = field(default_factory=list)
@@ -83,7 +85,9 @@ def _share(n: int, total: int) -> str:
     return f"{Decimal(100) * n / total:.1f}%" if total else "—"
 
 
-def overview(user, programme_id: int | None = None) -> Overview:
+def overview(user, programme_id: int | None = None, batch_id: int | None = None) -> Overview:
+    """The figures of one programme (default: the one with the most placements in scope),
+    optionally of one of its batches."""
     programmes = list(programmes_access.programmes_for(user).order_by("-is_active", "name"))
     placements = programmes_access.placements_for(user)
     if programme_id is not None:
@@ -99,15 +103,22 @@ def overview(user, programme_id: int | None = None) -> Overview:
     result = Overview(programme=programme, programmes=programmes)
     if programme is None:
         return result
-    _cadres(result, user, programme, placements.filter(batch__programme=programme))
+    result.batch_choices = list(
+        programmes_access.batches_for(user).filter(programme=programme).order_by("number")
+    )
+    batch = next((b for b in result.batch_choices if b.pk == batch_id), None)
+    result.batch = batch
+    # One batch: its placements, projects, rounds, deeds of its cadres and its returns.
+    only = {"batch": batch} if batch else {}
+    _cadres(result, user, programme, placements.filter(batch__programme=programme, **only))
     if user.has_perm("projects.view_project"):
-        _projects(result, user, programme)
+        _projects(result, user, programme, batch)
     if user.has_perm("assessment.view_round"):
-        _grades(result, user, programme)
+        _grades(result, user, programme, batch)
     if user.has_perm("deeds.view_deed"):
-        _deeds(result, user)
+        _deeds(result, user, batch)
     if user.has_perm("returns.view_careerevent"):
-        _returns(result, user, programme)
+        _returns(result, user, programme, batch)
     return result
 
 
@@ -157,8 +168,11 @@ def _age(birth, on) -> int:
     return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
 
 
-def _projects(result: Overview, user, programme: Programme) -> None:
+def _projects(result: Overview, user, programme: Programme, batch) -> None:
     qs = projects_access.projects_for(user).filter(programme=programme)
+    if batch is not None:
+        qs = qs.filter(batch=batch)
+    b = batch.pk if batch else None
     by_stage = {
         row["stage_id"]: row
         for row in qs.values("stage_id").annotate(
@@ -174,13 +188,13 @@ def _projects(result: Overview, user, programme: Programme) -> None:
         result.stages.append(
             {
                 "figure": Figure(
-                    stage.name, row.get("active", 0), _url("projects:list", stage=stage.pk)
+                    stage.name, row.get("active", 0), _url("projects:list", stage=stage.pk, batch=b)
                 ),
                 "amount": row.get("planned") or Decimal(0),
             }
         )
     total = qs.aggregate(n=Count("pk"), signed=Sum("signed_amount"), landed=Sum("landed_amount"))
-    result.projects = Figure("合作项目", total["n"], _url("projects:list"))
+    result.projects = Figure("合作项目", total["n"], _url("projects:list", batch=b))
     result.signed = Figure(
         "签约金额（万元）", total["signed"] or Decimal(0), _url("projects:funnel")
     )
@@ -192,10 +206,11 @@ def _projects(result: Overview, user, programme: Programme) -> None:
     )
     names = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
     result.lights = [
-        Figure(names[key], lights.get(key, 0), _url("projects:list", light=key)) for key in names
+        Figure(names[key], lights.get(key, 0), _url("projects:list", light=key, batch=b))
+        for key in names
     ]
     big = qs.filter(landed_on__isnull=False, landed_amount__gte=YI)
-    result.big_landed = Figure("亿元以上落地项目", big.count(), _url("projects:list"))
+    result.big_landed = Figure("亿元以上落地项目", big.count(), _url("projects:list", batch=b))
     result.big_recent = [
         Figure(p.title, p.landed_amount, reverse("projects:detail", args=[p.pk]))
         for p in big.order_by("-landed_on", "-pk").only("title", "landed_amount")[:8]
@@ -210,8 +225,10 @@ def _projects(result: Overview, user, programme: Programme) -> None:
     result.events = [Figure(e.name, e.n, reverse("projects:event", args=[e.pk])) for e in events]
 
 
-def _grades(result: Overview, user, programme: Programme) -> None:
+def _grades(result: Overview, user, programme: Programme, batch) -> None:
     rounds = assessment_access.rounds_for(user).filter(batch__programme=programme)
+    if batch is not None:
+        rounds = rounds.filter(batch=batch)
     last = (
         rounds.filter(status="confirmed").order_by("-period_end", "-pk").first()
         or rounds.order_by("-period_end", "-pk").first()
@@ -225,8 +242,10 @@ def _grades(result: Overview, user, programme: Programme) -> None:
     ]
 
 
-def _deeds(result: Overview, user) -> None:
+def _deeds(result: Overview, user, batch) -> None:
     deeds = deeds_access.deeds_for(user)
+    if batch is not None:  # the deeds its cadres are responsible for
+        deeds = deeds.filter(cadre__placements__batch=batch).distinct()
     result.deeds = deeds_services.figures(deeds)
     result.deeds_url = reverse("deeds:figures")
     from guazhi.deeds.models import Level
@@ -253,8 +272,10 @@ def _deeds(result: Overview, user) -> None:
         )
 
 
-def _returns(result: Overview, user, programme: Programme) -> None:
+def _returns(result: Overview, user, programme: Programme, batch) -> None:
     placements = returns_access.placements_for(user).filter(batch__programme=programme)
+    if batch is not None:
+        placements = placements.filter(batch=batch)
     outcomes = returns_services.outcome_statistics(placements, returns_access.events_for(user))
     url = _url("returns:outcomes")
     for outcome in outcomes:

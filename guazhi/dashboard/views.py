@@ -10,14 +10,17 @@ from guazhi.core.access import require
 from . import services
 
 
+def _id(request, name: str) -> int | None:
+    try:
+        return int(request.GET.get(name) or 0) or None
+    except ValueError:
+        return None
+
+
 @login_required
 def index(request):
     require(request.user, "programmes.view_placement")
-    try:
-        programme_id = int(request.GET.get("programme") or 0) or None
-    except ValueError:
-        programme_id = None
-    data = services.overview(request.user, programme_id)
+    data = services.overview(request.user, _id(request, "programme"), _id(request, "batch"))
     charts = {
         "batches": [
             {

@@ -118,3 +118,22 @@ class DashboardPageTests(TestCase):
                 services.overview(User.objects.get(username=username))
             counts.append(len(queries.captured_queries))
         self.assertEqual(counts[1], counts[2])
+
+    def test_one_batch_narrows_every_section_and_its_links(self):
+        from guazhi.programmes.models import Batch
+
+        user = User.objects.get(username="zzb")
+        whole = services.overview(user)
+        batch = Batch.objects.get(programme=whole.programme, number=3)
+        data = services.overview(user, batch_id=batch.pk)
+        self.assertEqual([row.label for row in data.batches], ["第3批"])
+        self.assertEqual(data.cadres.value, 17)
+        self.assertLess(data.projects.value, whole.projects.value)
+        self.assertIn(f"batch={batch.pk}", data.projects.url)
+        page = self.get("zzb", data.projects.url)
+        self.assertEqual(page.context["page"].paginator.count, data.projects.value)
+        self.assertLessEqual(data.deeds.deeds, whole.deeds.deeds)
+        self.assertIn("第3批", data.round_label)
+        page = self.get("zzb", f"/dashboard/?batch={batch.pk}")
+        self.assertContains(page, 'data-batch="第3批"')
+        self.assertNotContains(page, 'data-batch="第4批"')
