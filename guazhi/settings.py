@@ -122,6 +122,7 @@ INSTALLED_APPS = [
     "guazhi.projects",
     "guazhi.deeds",
     "guazhi.dashboard",
+    "guazhi.reports",
 ]
 
 MIDDLEWARE = [

@@ -16,6 +16,7 @@ urlpatterns = [
     path("deeds/", include("guazhi.deeds.urls")),
     path("public/", include("guazhi.deeds.public_urls")),
     path("dashboard/", include("guazhi.dashboard.urls")),
+    path("reports/", include("guazhi.reports.urls")),
     path("", include("guazhi.core.urls")),
 ]
 

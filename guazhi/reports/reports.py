@@ -1,0 +1,109 @@
+"""The reports (see base.py). Each reads its rows through the owning app's access.py."""
+
+from __future__ import annotations
+
+import operator
+
+from guazhi.deeds import access as deeds_access
+from guazhi.deeds.models import Deed
+from guazhi.programmes import access as programmes_access
+from guazhi.programmes.models import Placement
+
+from .base import Col, Report, choices
+
+LEVELS = ((5, "非常满意"), (4, "满意"), (3, "基本满意"), (2, "不满意"), (1, "非常不满意"))
+
+
+def _placements(user, params):
+    qs = programmes_access.placements_for(user).select_related(
+        "cadre__unit", "batch__programme", "post", "host_unit"
+    )
+    if params.get("batch"):
+        qs = qs.filter(batch_id=params["batch"])
+    if params.get("status"):
+        qs = qs.filter(status=params["status"])
+    return qs.order_by(
+        "batch__programme__name", "batch__number", "cadre__unit__path", "cadre__name", "pk"
+    )
+
+
+def _placement_filters(user):
+    batches = (
+        programmes_access.batches_for(user)
+        .select_related("programme")
+        .order_by("programme__name", "number")
+    )
+    return [
+        ("batch", "批次", choices((b.pk, f"{b.programme.name} {b.label}") for b in batches)),
+        ("status", "状态", choices(Placement.Status.choices)),
+    ]
+
+
+PLACEMENTS = Report(
+    slug="placements",
+    title="任职台账",
+    perm="programmes.view_placement",
+    description="每条任职记录一行：批次、干部、派出与接收单位、岗位、起止日期和状态。",
+    columns=[
+        Col("选派项目", lambda p: p.batch.programme.name, 16),
+        Col("批次", lambda p: p.batch.number, 6, "0"),
+        Col("姓名", lambda p: p.cadre.name, 10),
+        Col("性别", lambda p: p.cadre.get_gender_display(), 6),
+        Col("出生年月", lambda p: p.cadre.birth.strftime("%Y.%m"), 10),
+        Col("派出单位", lambda p: p.cadre.unit.name, 22),
+        Col("接收单位", lambda p: p.host_unit.name if p.host_unit else "", 22),
+        Col("挂职岗位", lambda p: p.post.title if p.post else "", 24),
+        Col("到岗日期", lambda p: p.start, 12),
+        Col("计划结束日期", lambda p: p.planned_end, 12),
+        Col("实际结束日期", lambda p: p.actual_end, 12),
+        Col("状态", lambda p: p.get_status_display(), 8),
+    ],
+    rows=_placements,
+    filters=_placement_filters,
+)
+
+
+def _deeds(user, params):
+    from django.db.models import Count, Q
+
+    qs = deeds_access.deeds_for(user).select_related("unit", "cadre", "status")
+    if params.get("category"):
+        qs = qs.filter(category=params["category"])
+    valid = Q(ratings__excluded=False)
+    qs = qs.annotate(
+        n_ratings=Count("ratings", filter=valid),
+        **{
+            f"n_{value}": Count("ratings", filter=valid & Q(ratings__level=value))
+            for value, _label in LEVELS
+        },
+    )
+    return qs.order_by("unit__path", "opened_on", "pk")
+
+
+def _deed_filters(user):
+    return [("category", "类别", choices(Deed.Category.choices))]
+
+
+DEEDS = Report(
+    slug="deeds",
+    title="实事台账（含群众评价）",
+    perm="deeds.view_deed",
+    description="每件实事一行：责任单位和干部、承诺与办结日期、状态，以及各等次的有效评价数（申诉成立的不计）。",
+    columns=[
+        Col("实事", lambda d: d.title, 28),
+        Col("类别", lambda d: d.get_category_display(), 10),
+        Col("地点", lambda d: d.location, 20),
+        Col("责任单位", lambda d: d.unit.name, 22),
+        Col("责任干部", lambda d: d.cadre.name if d.cadre else "", 10),
+        Col("登记日期", lambda d: d.opened_on, 12),
+        Col("承诺办结", lambda d: d.promised_on, 12),
+        Col("办结日期", lambda d: d.done_on, 12),
+        Col("状态", lambda d: d.status.name, 8),
+        Col("有效评价", lambda d: d.n_ratings, 8, "0"),
+        *[Col(label, operator.attrgetter(f"n_{value}"), 8, "0") for value, label in LEVELS],
+    ],
+    rows=_deeds,
+    filters=_deed_filters,
+)
+
+REPORTS: dict[str, Report] = {r.slug: r for r in (PLACEMENTS, DEEDS)}

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "reports"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("<slug:slug>/", views.page, name="page"),
+    path("<slug:slug>/export.<str:fmt>", views.export, name="export"),
+]

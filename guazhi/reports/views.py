@@ -1,0 +1,91 @@
+"""Report pages and their Excel and CSV files (base.py); thin over REPORTS."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from guazhi.core import audit
+from guazhi.core.models import AuditEntry
+from guazhi.core.views import paginate
+
+from .base import csv_lines, xlsx_file
+from .reports import REPORTS
+
+
+def _report(request, slug):
+    report = REPORTS.get(slug)
+    if report is None:
+        raise Http404
+    if not request.user.has_perm(report.perm):
+        raise PermissionDenied
+    filters = report.filters(request.user)
+    allowed = {name: {value for value, _text in options} for name, _label, options in filters}
+    params = {
+        name: request.GET[name]
+        for name, values in allowed.items()
+        if request.GET.get(name) in values  # an unknown value is ignored, not an error
+    }
+    return report, filters, params
+
+
+@login_required
+def index(request):
+    reports = [r for r in REPORTS.values() if request.user.has_perm(r.perm)]
+    if not reports:
+        raise PermissionDenied
+    return render(request, "reports/index.html", {"reports": reports})
+
+
+@login_required
+def page(request, slug):
+    report, filters, params = _report(request, slug)
+    rows = report.rows(request.user, params)
+    page_obj = paginate(request, rows, 50)
+    table = [report.values(row) for row in page_obj]
+    query = "&".join(f"{k}={v}" for k, v in params.items())
+    return render(
+        request,
+        "reports/page.html",
+        {
+            "report": report,
+            "filters": [
+                {"name": n, "label": label, "options": options, "selected": params.get(n, "")}
+                for n, label, options in filters
+            ],
+            "page": page_obj,
+            "table": table,
+            "query": query,
+        },
+    )
+
+
+@login_required
+def export(request, slug, fmt):
+    if fmt not in ("xlsx", "csv"):
+        raise Http404
+    report, _filters, params = _report(request, slug)
+    rows = report.rows(request.user, params)
+    audit.record(
+        AuditEntry.Action.EXPORT,
+        object_type=f"reports.{report.slug}",
+        object_repr=report.title,
+        message=f"导出{report.title} {rows.count()} 行（{fmt}），条件："
+        f"{'；'.join(f'{k}={v}' for k, v in params.items()) or '全部'}"[:300],
+    )
+    name = f"{report.slug}-{timezone.localtime():%Y%m%d-%H%M}.{fmt}"
+    if fmt == "csv":
+        response = StreamingHttpResponse(
+            csv_lines(report, rows), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+    return FileResponse(
+        xlsx_file(report, rows),
+        as_attachment=True,
+        filename=name,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
