@@ -44,9 +44,16 @@ class Report:
         default=lambda user: []
     )  # (user) -> [(param, label, [(value, text)])]
     description: str = ""
+    # (params) -> the columns when they depend on the filters (e.g. full or masked ID numbers)
+    columns_for: Callable[[dict], list[Col]] | None = None
+    sensitive: Callable[[dict], bool] = field(default=lambda params: False)  # audit views too
 
-    def values(self, row) -> list[Any]:
-        return [col.value(row) for col in self.columns]
+    def cols(self, params: dict) -> list[Col]:
+        return self.columns_for(params) if self.columns_for else self.columns
+
+    @staticmethod
+    def values(row, cols: list[Col]) -> list[Any]:
+        return [col.value(row) for col in cols]
 
 
 def _plain(value: Any) -> Any:
@@ -65,19 +72,20 @@ def _csv_value(value: Any) -> Any:
     return csv_safe(_plain(value))
 
 
-def csv_lines(report: Report, rows: QuerySet) -> Iterator[str]:
+def csv_lines(report: Report, rows: QuerySet, params: dict) -> Iterator[str]:
     class Echo:
         def write(self, value):
             return value
 
     writer = csv.writer(Echo())
     yield "\ufeff"  # Excel opens UTF-8 with the Chinese intact
-    yield writer.writerow([col.header for col in report.columns])
+    cols = report.cols(params)
+    yield writer.writerow([col.header for col in cols])
     for row in rows.iterator(chunk_size=CHUNK):
-        yield writer.writerow([_csv_value(v) for v in report.values(row)])
+        yield writer.writerow([_csv_value(v) for v in report.values(row, cols)])
 
 
-def xlsx_file(report: Report, rows: QuerySet):
+def xlsx_file(report: Report, rows: QuerySet, params: dict):
     """The report as an .xlsx in a temporary file (rewound): Chinese headers in bold, the
     header row frozen, the columns' widths and number formats; text that would start a
     formula is kept as text."""
@@ -89,19 +97,20 @@ def xlsx_file(report: Report, rows: QuerySet):
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(report.title[:31])
     ws.freeze_panes = "A2"
-    for i, col in enumerate(report.columns, start=1):
+    cols = report.cols(params)
+    for i, col in enumerate(cols, start=1):
         ws.column_dimensions[get_column_letter(i)].width = col.width
     bold = Font(bold=True)
     header = []
-    for col in report.columns:
+    for col in cols:
         cell = WriteOnlyCell(ws, value=col.header)
         cell.font = bold
         header.append(cell)
     ws.append(header)
-    formats = [col.number_format for col in report.columns]
+    formats = [col.number_format for col in cols]
     for row in rows.iterator(chunk_size=CHUNK):
         cells = []
-        for value, number_format in zip(report.values(row), formats, strict=True):
+        for value, number_format in zip(report.values(row, cols), formats, strict=True):
             value = _plain(value)
             if isinstance(value, str):
                 value = csv_safe(value)

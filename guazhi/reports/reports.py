@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import operator
 
+from guazhi.cadres import access as cadres_access
+from guazhi.cadres.models import mask_id_number
 from guazhi.deeds import access as deeds_access
 from guazhi.deeds.models import Deed
 from guazhi.programmes import access as programmes_access
@@ -106,4 +108,54 @@ DEEDS = Report(
     filters=_deed_filters,
 )
 
-REPORTS: dict[str, Report] = {r.slug: r for r in (PLACEMENTS, DEEDS)}
+
+def _roster(user, params):
+    reveal = params.get("reveal") == "1"
+    perm = "cadres.reveal_cadre_personal" if reveal else "cadres.view_cadre"
+    qs = cadres_access.cadres_for(user, perm).select_related("unit", "rank")
+    if params.get("group") == "unit":
+        return qs.order_by("unit__path", "unit__sort_order", "name", "pk")
+    return qs.order_by("name", "pk")
+
+
+def _roster_filters(user):
+    filters = [("group", "排列", [("unit", "按单位分组")])]
+    if user.has_perm("cadres.reveal_cadre_personal"):
+        filters.append(("reveal", "身份证号", [("1", "显示完整号码（记入审计）")]))
+    return filters
+
+
+def _roster_columns(params):
+    reveal = params.get("reveal") == "1"
+    id_number = (lambda c: c.id_number) if reveal else (lambda c: mask_id_number(c.id_number))
+    unit = Col("单位", lambda c: c.unit.name, 22)
+    rest = [
+        Col("姓名", lambda c: c.name, 10),
+        Col("性别", lambda c: c.get_gender_display(), 6),
+        Col("出生年月", lambda c: c.birth.strftime("%Y.%m"), 10),
+        Col("民族", lambda c: c.ethnicity, 8),
+        Col("籍贯", lambda c: c.native_place, 12),
+        Col("政治面貌", lambda c: c.political_status, 10),
+        Col("全日制学历", lambda c: c.fulltime_education, 12),
+        Col("现任职务", lambda c: c.current_post, 24),
+        Col("职级", lambda c: c.rank.name if c.rank else "", 12),
+        Col("身份证号", id_number, 20),
+    ]
+    if params.get("group") == "unit":
+        return [unit, *rest]
+    return [*rest[:3], unit, *rest[3:]]
+
+
+ROSTER = Report(
+    slug="roster",
+    title="干部花名册",
+    perm="cadres.view_cadre",
+    description="每名干部一行，可按单位分组；身份证号默认脱敏，有权限的用户可显示完整号码（查看和导出都记入审计）。",
+    columns=_roster_columns({}),
+    columns_for=_roster_columns,
+    rows=_roster,
+    filters=_roster_filters,
+    sensitive=lambda params: params.get("reveal") == "1",
+)
+
+REPORTS: dict[str, Report] = {r.slug: r for r in (ROSTER, PLACEMENTS, DEEDS)}

@@ -45,13 +45,22 @@ def page(request, slug):
     report, filters, params = _report(request, slug)
     rows = report.rows(request.user, params)
     page_obj = paginate(request, rows, 50)
-    table = [report.values(row) for row in page_obj]
+    cols = report.cols(params)
+    table = [report.values(row, cols) for row in page_obj]
+    if report.sensitive(params):
+        audit.record(
+            AuditEntry.Action.REVEAL,
+            object_type=f"reports.{report.slug}",
+            object_repr=report.title,
+            message=f"查看{report.title}（含敏感信息）第 {page_obj.number} 页 {len(table)} 行",
+        )
     query = "&".join(f"{k}={v}" for k, v in params.items())
     return render(
         request,
         "reports/page.html",
         {
             "report": report,
+            "cols": cols,
             "filters": [
                 {"name": n, "label": label, "options": options, "selected": params.get(n, "")}
                 for n, label, options in filters
@@ -73,18 +82,19 @@ def export(request, slug, fmt):
         AuditEntry.Action.EXPORT,
         object_type=f"reports.{report.slug}",
         object_repr=report.title,
-        message=f"导出{report.title} {rows.count()} 行（{fmt}），条件："
+        message=f"导出{report.title} {rows.count()} 行（{fmt}"
+        f"{'，含敏感信息' if report.sensitive(params) else ''}），条件："
         f"{'；'.join(f'{k}={v}' for k, v in params.items()) or '全部'}"[:300],
     )
     name = f"{report.slug}-{timezone.localtime():%Y%m%d-%H%M}.{fmt}"
     if fmt == "csv":
         response = StreamingHttpResponse(
-            csv_lines(report, rows), content_type="text/csv; charset=utf-8"
+            csv_lines(report, rows, params), content_type="text/csv; charset=utf-8"
         )
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
     return FileResponse(
-        xlsx_file(report, rows),
+        xlsx_file(report, rows, params),
         as_attachment=True,
         filename=name,
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
