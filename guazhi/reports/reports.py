@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import operator
 
+from guazhi.assessment import access as assessment_access
 from guazhi.cadres import access as cadres_access
 from guazhi.cadres.models import mask_id_number
 from guazhi.deeds import access as deeds_access
 from guazhi.deeds.models import Deed
 from guazhi.programmes import access as programmes_access
 from guazhi.programmes.models import Placement
+from guazhi.projects import access as projects_access
 
 from .base import Col, Report, choices
 
@@ -158,4 +160,86 @@ ROSTER = Report(
     sensitive=lambda params: params.get("reveal") == "1",
 )
 
-REPORTS: dict[str, Report] = {r.slug: r for r in (ROSTER, PLACEMENTS, DEEDS)}
+
+def _projects(user, params):
+    qs = projects_access.projects_for(user).select_related(
+        "enterprise", "stage", "owner", "batch", "unit"
+    )
+    if params.get("batch"):
+        qs = qs.filter(batch_id=params["batch"])
+    if params.get("stage"):
+        qs = qs.filter(stage__name=params["stage"])
+    return qs.order_by("stage__order", "-signed_amount", "pk")
+
+
+def _project_filters(user):
+    projects = projects_access.projects_for(user)
+    stages = sorted(set(projects.values_list("stage__order", "stage__name")))
+    names = list(dict.fromkeys(name for _order, name in stages))
+    return [
+        ("batch", "批次", _placement_filters(user)[0][2]),
+        ("stage", "阶段", [(name, name) for name in names]),
+    ]
+
+
+MONEY = "#,##0.00"
+
+PROJECTS = Report(
+    slug="projects",
+    title="合作项目台账",
+    perm="projects.view_project",
+    description="每个项目一行：企业、行业、拟落地区县、所处阶段与状态、计划/签约/到位金额（万元）和关键日期。",
+    columns=[
+        Col("项目名称", lambda p: p.title, 30),
+        Col("企业", lambda p: p.enterprise.name if p.enterprise else "", 24),
+        Col("行业", lambda p: p.get_sector_display(), 12),
+        Col("拟落地区县", lambda p: p.district, 12),
+        Col("阶段", lambda p: p.stage.name, 8),
+        Col("状态", lambda p: p.get_status_display(), 8),
+        Col("计划投资（万元）", lambda p: p.planned_amount, 14, MONEY),
+        Col("签约金额（万元）", lambda p: p.signed_amount, 14, MONEY),
+        Col("到位资金（万元）", lambda p: p.landed_amount, 14, MONEY),
+        Col("发现日期", lambda p: p.found_on, 12),
+        Col("签约日期", lambda p: p.signed_on, 12),
+        Col("落地日期", lambda p: p.landed_on, 12),
+        Col("负责人", lambda p: (p.owner.full_name or p.owner.username) if p.owner else "", 10),
+    ],
+    rows=_projects,
+    filters=_project_filters,
+)
+
+
+def _results(user, params):
+    qs = assessment_access.entries_for(user).select_related(
+        "round__batch__programme", "placement__cadre__unit", "placement__post"
+    )
+    if params.get("round"):
+        qs = qs.filter(round_id=params["round"])
+    return qs.order_by("-round__period_end", "round_id", "-final_score", "pk")
+
+
+def _result_filters(user):
+    rounds = assessment_access.rounds_for(user).select_related("batch__programme")
+    return [("round", "考核", choices((r.pk, str(r)) for r in rounds.order_by("-period_end")))]
+
+
+RESULTS = Report(
+    slug="results",
+    title="考核结果",
+    perm="assessment.view_round",
+    description="每名干部每次考核一行：指标得分、评议得分、总分和等次（已确定的等次，否则为建议等次）。",
+    columns=[
+        Col("考核", lambda e: str(e.round), 26),
+        Col("姓名", lambda e: e.placement.cadre.name, 10),
+        Col("派出单位", lambda e: e.placement.cadre.unit.name, 22),
+        Col("挂职岗位", lambda e: e.placement.post.title if e.placement.post else "", 24),
+        Col("指标得分", lambda e: e.indicator_score, 10, "0.00"),
+        Col("评议得分", lambda e: e.review_score, 10, "0.00"),
+        Col("总分", lambda e: e.final_score, 10, "0.00"),
+        Col("等次", lambda e: e.grade or e.proposed_grade, 8),
+    ],
+    rows=_results,
+    filters=_result_filters,
+)
+
+REPORTS: dict[str, Report] = {r.slug: r for r in (ROSTER, PLACEMENTS, PROJECTS, RESULTS, DEEDS)}

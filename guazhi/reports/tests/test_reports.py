@@ -59,6 +59,32 @@ class ReportTests(TestCase):
         self.assertEqual({row[1] for row in lines[1:]}, {"4"})
         self.assertEqual(sheet.cell(2, 9).number_format, "yyyy-mm-dd")  # 到岗日期
 
+    def test_the_project_ledger_keeps_amounts_as_numbers_with_a_money_format(self):
+        from decimal import Decimal
+
+        from guazhi.projects.models import Project
+
+        self.as_user("zzb")
+        count, sheet, lines = self.three_ways("projects", "stage=落地")
+        self.assertEqual(count, Project.objects.filter(stage__name="落地").count())
+        landed = [c.value for c in sheet["I"][1:]]
+        self.assertTrue(all(isinstance(v, int | float) for v in landed))
+        self.assertEqual(sheet["I"][1].number_format, "#,##0.00")
+        total = sum(Decimal(row[8]) for row in lines[1:])
+        expected = sum(
+            Project.objects.filter(stage__name="落地").values_list("landed_amount", flat=True)
+        )
+        self.assertEqual(total, expected)
+
+    def test_assessment_results_by_round(self):
+        from guazhi.assessment.models import Entry, Round
+
+        self.as_user("zzb")
+        round_ = Round.objects.order_by("pk").first()
+        count, sheet, lines = self.three_ways("results", f"round={round_.pk}")
+        self.assertEqual(count, Entry.objects.filter(round=round_).count())
+        self.assertEqual({row[0] for row in lines[1:]}, {str(round_)})
+
     def test_a_district_officer_gets_only_his_districts_rows(self):
         self.as_user("zzb")
         city, _, _ = self.three_ways("deeds")
