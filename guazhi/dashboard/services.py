@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from guazhi.assessment import access as assessment_access
 from guazhi.assessment import services as assessment_services
+from guazhi.cadres.models import Cadre
 from guazhi.deeds import access as deeds_access
 from guazhi.deeds import services as deeds_services
 from guazhi.programmes import access as programmes_access
@@ -140,9 +141,10 @@ def _cadres(result: Overview, user, programme: Programme, placements) -> None:
     for batch_id, items in by_batch.items():
         number, start = items[0][1], items[0][2]
         label = f"第{number}批"
-        young = sum(1 for r in items if _age(r[3], start) <= programme.young_age_max)
+        # Batch.is_young's rule, on the ages as the cadre forms count them (Cadre.age_on).
+        young = sum(1 for r in items if Cadre(birth=r[3]).age_on(start) <= programme.young_age_max)
         cohorts = Counter(f"{r[3].year // 10 % 10}0后" for r in items)
-        on_post = sum(1 for r in items if r[4] in Placement.OPEN_STATUSES)
+        on_post = sum(1 for r in items if r[4] == Placement.Status.ON_POST)  # as its link
         batch_url = _url("programmes:placements", batch=batch_id)
         result.batches.append(
             BatchRow(
@@ -162,10 +164,6 @@ def _cadres(result: Overview, user, programme: Programme, placements) -> None:
         )
     units = Counter(r[5] or r[6] for r in rows)
     result.units = [Figure(name, n) for name, n in units.most_common(10)]
-
-
-def _age(birth, on) -> int:
-    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
 
 
 def _projects(result: Overview, user, programme: Programme, batch) -> None:

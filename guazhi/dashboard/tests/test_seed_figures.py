@@ -35,6 +35,16 @@ class SeedFiguresTests(TestCase):
             f"{Decimal(100) * cohorts['80后'] / rows['第4批'].sent.value:.1f}%", "83.3%"
         )
 
+    def test_young_and_birth_decades_agree_with_the_batch_composition(self):
+        from guazhi.programmes.models import Batch
+        from guazhi.programmes.services import batch_composition
+
+        for row in self.data.batches:
+            with self.subTest(batch=row.label):
+                comp = batch_composition(Batch.objects.get(pk=row.batch_id))
+                self.assertEqual((row.sent.value, row.young.value), (comp.total, comp.young))
+                self.assertEqual({c.label: c.value for c in row.cohorts}, dict(comp.cohorts))
+
     def test_360_projects_a_summit_signing_6_and_a_landed_3_yi_project(self):
         self.assertEqual(self.data.projects.value, 360)
         summit = next(e for e in self.data.events if "峰会" in e.label)
