@@ -18,6 +18,29 @@ class Refused(APIException):
     default_code = "refused"
 
 
+def refused(exc, rename: dict[str, str] | None = None) -> Exception:
+    """A service refusal (an exception with `errors`: field → Chinese message, "" for the
+    whole request) as the API says it: on the fields it names, `rename`d to the API's field
+    names; only a whole-request refusal is a {"detail": message}."""
+    rename = rename or {}
+    fields = {rename.get(k, k): [v] for k, v in exc.errors.items() if k}
+    if not fields:
+        return Refused(str(exc))
+    if "" in exc.errors:
+        fields["non_field_errors"] = [exc.errors[""]]
+    return serializers.ValidationError(fields)
+
+
+def require_role(user, perm: str, message: str) -> None:
+    """403 with `message` unless an active user holds `perm` in some scope."""
+    from rest_framework.exceptions import PermissionDenied
+
+    from .access import scope_for
+
+    if not user.is_active or scope_for(user, perm).is_none:
+        raise PermissionDenied(message)
+
+
 DETAIL_400 = OpenApiResponse(
     inline_serializer("RefusedResponse", {"detail": serializers.CharField()}),
     description="操作被拒绝，detail 为中文原因",

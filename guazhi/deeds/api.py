@@ -40,11 +40,12 @@ from guazhi.core.access import scope_for
 from guazhi.core.apifields import (
     DETAIL_400,
     IdFilter,
-    Refused,
     choice_field,
     codes,
     date_field,
+    refused,
     related_field,
+    require_role,
     text_field,
 )
 from guazhi.core.models import OrgUnit
@@ -79,23 +80,6 @@ NOT_PANEL_VIEWER = "您的角色不能查看群众评议团"
 NOT_PANEL_ADDER = "您的角色不能邀请评议团成员"
 
 
-def refused(exc: services.DeedError, rename: dict[str, str] | None = None) -> Exception:
-    """A service refusal as the API says it: on the fields it names ("" is the whole
-    request); only a whole-request refusal is a {"detail": message}."""
-    rename = rename or {}
-    fields = {rename.get(k, k): [v] for k, v in exc.errors.items() if k}
-    if not fields:
-        return Refused(str(exc))
-    if "" in exc.errors:
-        fields["non_field_errors"] = [exc.errors[""]]
-    return serializers.ValidationError(fields)
-
-
-def _require(user, perm: str, message: str) -> None:
-    if not user.is_active or scope_for(user, perm).is_none:
-        raise ApiDenied(message)
-
-
 def _today():
     return timezone.localdate()
 
@@ -125,7 +109,7 @@ class Gated:
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)  # authenticates
-        _require(request.user, self.required_perm, self.denied)
+        require_role(request.user, self.required_perm, self.denied)
 
 
 # --- fields ------------------------------------------------------------------------------------
@@ -1415,7 +1399,7 @@ class DeedFiguresView(APIView):
         responses={200: DeedFiguresSerializer, 400: DETAIL_400},
     )
     def get(self, request):
-        _require(request.user, "deeds.view_deed", NOT_VIEWER)
+        require_role(request.user, "deeds.view_deed", NOT_VIEWER)
         query = DeedFiguresQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         wanted = query.validated_data
@@ -1531,7 +1515,7 @@ class PanelMemberViewSet(Gated, mixins.ListModelMixin, viewsets.GenericViewSet):
     )
     def create(self, request):
         """邀请评议团成员（返回其评议链接，由邀请人发放）。"""
-        _require(request.user, "deeds.add_panelmember", NOT_PANEL_ADDER)
+        require_role(request.user, "deeds.add_panelmember", NOT_PANEL_ADDER)
         data = DeedPanelMemberWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:

@@ -28,11 +28,12 @@ from guazhi.core.access import units_for as core_units_for
 from guazhi.core.apifields import (
     DETAIL_400,
     IdFilter,
-    Refused,
     choice_field,
     codes,
     date_field,
+    refused,
     related_field,
+    require_role,
     text_field,
 )
 from guazhi.core.models import OrgUnit, User
@@ -62,23 +63,6 @@ NOT_TASK_MANAGER = (
     "任务内容、责任人和时限只能由能管理该项目的人修改；责任人本人只能更新状态和说明。"
 )
 NOT_BLOCKER_WORKER = "只有问题责任人或能管理该项目的人可以受理、解决该问题。"
-
-
-def refused(exc: services.ProjectError, rename: dict[str, str] | None = None) -> Exception:
-    """A service refusal as the API says it: on the fields it names ("" is the whole
-    request); only a whole-request refusal is a {"detail": message}."""
-    rename = rename or {}
-    fields = {rename.get(k, k): [v] for k, v in exc.errors.items() if k}
-    if not fields:
-        return Refused(str(exc))
-    if "" in exc.errors:
-        fields["non_field_errors"] = [exc.errors[""]]
-    return serializers.ValidationError(fields)
-
-
-def _require(user, perm: str, message: str) -> None:
-    if scope_for(user, perm).is_none or not user.is_active:
-        raise ApiDenied(message)
 
 
 def _project(user, pk, *, change: bool = False) -> Project:
@@ -227,7 +211,7 @@ class EnterpriseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     )
     def create(self, request):
         """登记企业（统一社会信用代码校验并查重）。"""
-        _require(request.user, "projects.add_enterprise", "您的角色不能登记企业")
+        require_role(request.user, "projects.add_enterprise", "您的角色不能登记企业")
         data = EnterpriseWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
@@ -243,7 +227,7 @@ class EnterpriseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def partial_update(self, request, pk=None):
         """修改企业信息（改统一社会信用代码时同样校验并查重）。"""
         enterprise = access.access_enterprise(request.user, pk)
-        _require(request.user, "projects.change_enterprise", "您的角色不能修改企业信息")
+        require_role(request.user, "projects.change_enterprise", "您的角色不能修改企业信息")
         data = EnterpriseWriteSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         try:
@@ -262,7 +246,7 @@ class EnterpriseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def contacts(self, request, pk=None):
         """添加企业联系人（手机号加密存储，返回掩码）。"""
         enterprise = access.access_enterprise(request.user, pk)
-        _require(request.user, "projects.change_enterprise", "您的角色不能添加企业联系人")
+        require_role(request.user, "projects.change_enterprise", "您的角色不能添加企业联系人")
         data = ContactWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
@@ -303,7 +287,7 @@ class EnterpriseContactViewSet(
     def partial_update(self, request, pk=None):
         """修改联系人（省略 mobile 则保留原号码）。"""
         contact = access.access_contact(request.user, pk)
-        _require(request.user, "projects.change_enterprise", "您的角色不能修改企业联系人")
+        require_role(request.user, "projects.change_enterprise", "您的角色不能修改企业联系人")
         data = ContactChangeSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -871,7 +855,7 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def _figures(self, request):
         """The programme and the projects in scope that the board and the funnel count."""
         user = request.user
-        _require(user, "projects.view_project", "您的角色不能查看合作项目")
+        require_role(user, "projects.view_project", "您的角色不能查看合作项目")
         programmes = programme_access.programmes_for(user).order_by("-is_active", "pk")
         wanted = request.query_params.get("programme")
         if wanted:
@@ -1596,7 +1580,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @extend_schema(request=EventWriteSerializer, responses={201: EventSerializer, 400: DETAIL_400})
     def create(self, request):
         """登记活动。"""
-        _require(request.user, "projects.add_event", "您的角色不能登记活动")
+        require_role(request.user, "projects.add_event", "您的角色不能登记活动")
         data = EventWriteSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         return self._fresh(self._save(data.validated_data, None), status.HTTP_201_CREATED)
@@ -1605,7 +1589,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def partial_update(self, request, pk=None):
         """修改活动（已有项目在活动上签约的，不能再改日期）。"""
         event = access.access_event(request.user, pk)
-        _require(request.user, "projects.change_event", "您的角色不能修改活动")
+        require_role(request.user, "projects.change_event", "您的角色不能修改活动")
         data = EventWriteSerializer(
             data=request.data, partial=True, context=self.get_serializer_context()
         )
