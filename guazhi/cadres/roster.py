@@ -1659,23 +1659,12 @@ def export_xlsx(queryset, *, reveal: bool) -> bytes:
     """The cadres in the roster's columns (an exported file imports back as it is when
     `reveal`); ID and mobile numbers masked unless `reveal`. Written row by row."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
+
+    from guazhi.core import xlsx
 
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet(SHEET_NAME)
-    for index, col in enumerate(COLUMNS, start=1):
-        ws.column_dimensions[get_column_letter(index)].width = col.width
-    ws.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header = []
-    for col in COLUMNS:
-        cell = WriteOnlyCell(ws, value=col.title)
-        cell.font = bold
-        header.append(cell)
-    ws.append(header)
+    ws = xlsx.sheet(wb, SHEET_NAME, [(col.title, col.width) for col in COLUMNS])
     for values in _export_rows(queryset, reveal):
         # Empty cells are left out of the sheet (None), the rest cleared of the control
         # characters a worksheet cannot hold.

@@ -5,13 +5,14 @@ deeds in three queries."""
 from __future__ import annotations
 
 import io
-from collections import defaultdict
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from guazhi.core import xlsx
+
 from . import services
-from .models import Level, Rating, Rectification
+from .models import Rating
 
 HEADERS = [
     ("序号", 6),
@@ -41,67 +42,31 @@ def _num(value) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def _safe(value):
-    """Neutralise spreadsheet formulas in text typed by users."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
-
-
 def ledger_xlsx(qs: QuerySet) -> bytes:
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
 
-    weight = services.policy().basic_weight
-    ids = qs.values("pk")
-    counts: dict[int, dict[int, int]] = defaultdict(lambda: dict.fromkeys(Level.values, 0))
-    for deed_id, level, n in (
-        Rating.objects.filter(deed__in=ids, excluded=False)
-        .values_list("deed_id", "level")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
-        counts[deed_id][level] += n
-    bad = {
-        row["deed_id"]: row
-        for row in Rating.objects.filter(deed__in=ids, excluded=False, first_level__lte=Level.BAD)
-        .values("deed_id")
-        .annotate(
-            n=Count("pk"),
-            done=Count("pk", filter=Q(rectification__status=Rectification.Status.DONE)),
-        )
-        .order_by()
-    }
+    ids = list(qs.values_list("pk", flat=True))
+    # The figures' own definitions (services.rating_figures_by): valid ratings, 满意率 with
+    # the policy's weight, bad ratings and those rectified — two queries for all the deeds.
+    figures = services.rating_figures_by(
+        Rating.objects.filter(deed__in=qs.values("pk")), "deed_id", ids
+    )
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet("实事台账")
-    for i, (_h, width) in enumerate(HEADERS):
-        ws.column_dimensions[chr(ord("A") + i)].width = width
-    ws.freeze_panes = "C2"
-    bold = Font(bold=True)
-    header = []
-    for title, _w in HEADERS:
-        cell = WriteOnlyCell(ws, value=title)
-        cell.font = bold
-        header.append(cell)
-    ws.append(header)
+    ws = xlsx.sheet(wb, "实事台账", HEADERS, freeze="C2")
     qs = qs.select_related("unit", "cadre", "status").prefetch_related("targets")
     for n, d in enumerate(qs.iterator(chunk_size=1000), start=1):
-        c = counts.get(d.pk) or dict.fromkeys(Level.values, 0)
-        valid = sum(c.values())
-        happy = c[Level.VERY_GOOD] + c[Level.GOOD] + weight * c[Level.FAIR]
+        f = figures[d.pk]
         targets = "；".join(
             f"{t.name} {_num(t.achieved)}/{_num(t.planned)}{t.unit_label}" for t in d.targets.all()
         )
-        b = bad.get(d.pk, {})
         ws.append(
             [
                 n,
-                _safe(d.title),
+                xlsx.text(d.title),
                 d.get_category_display(),
                 d.get_source_display(),
                 "是" if d.urgent else "",
-                _safe(d.location),
+                xlsx.text(d.location),
                 d.unit.short_name or d.unit.name,
                 d.cadre.name if d.cadre_id else "",
                 d.opened_on,
@@ -109,11 +74,11 @@ def ledger_xlsx(qs: QuerySet) -> bytes:
                 d.status.name,
                 d.done_on,
                 d.reworks,
-                _safe(targets),
-                valid,
-                round(float(100 * happy / valid), 1) if valid else "",
-                b.get("n", 0),
-                b.get("done", 0),
+                xlsx.text(targets),
+                f.valid,
+                float(f.satisfaction) if f.satisfaction is not None else "",
+                f.bad,
+                f.rectified,
             ]
         )
     ws.append([])

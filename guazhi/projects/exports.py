@@ -9,6 +9,8 @@ import io
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from guazhi.core import xlsx
+
 from .models import Credit, Light, Project
 
 HEADERS = [
@@ -38,17 +40,8 @@ HEADERS = [
 ]
 
 
-def _safe(value):
-    """Neutralise spreadsheet formulas in text typed by users."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
-
-
 def ledger_xlsx(qs: QuerySet[Project], programme) -> bytes:
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
 
     today = timezone.localdate()
     light_labels = dict(Light.choices)
@@ -62,27 +55,15 @@ def ledger_xlsx(qs: QuerySet[Project], programme) -> bytes:
         ):
             credits.setdefault(pid, []).append(f"{name}（{Credit.Role(role).label}）")
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet("项目台账")
-    for i, (_h, width) in enumerate(HEADERS):
-        ws.column_dimensions[
-            chr(ord("A") + i) if i < 26 else "A" + chr(ord("A") + i - 26)
-        ].width = width
-    ws.freeze_panes = "C2"
-    bold = Font(bold=True)
-    header = []
-    for title, _w in HEADERS:
-        cell = WriteOnlyCell(ws, value=title)
-        cell.font = bold
-        header.append(cell)
-    ws.append(header)
+    ws = xlsx.sheet(wb, "项目台账", HEADERS, freeze="C2")
     for n, p in enumerate(qs.iterator(chunk_size=2000), start=1):
         ws.append(
             [
                 n,
-                _safe(p.title),
-                _safe(p.enterprise.name) if p.enterprise_id else "",
+                xlsx.text(p.title),
+                xlsx.text(p.enterprise.name) if p.enterprise_id else "",
                 p.get_sector_display(),
-                _safe(p.district),
+                xlsx.text(p.district),
                 p.unit.short_name or p.unit.name,
                 p.batch.label if p.batch_id else "",
                 p.get_channel_display(),
@@ -94,7 +75,7 @@ def ledger_xlsx(qs: QuerySet[Project], programme) -> bytes:
                 float(p.planned_amount),
                 float(p.signed_amount),
                 p.signed_on,
-                _safe(p.signed_event.name) if p.signed_event_id else "",
+                xlsx.text(p.signed_event.name) if p.signed_event_id else "",
                 float(p.landed_amount),
                 p.landed_on,
                 p.production_on,

@@ -20,6 +20,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from guazhi.core import xlsx
 from guazhi.core.audit import csv_safe
 
 CHUNK = 2000
@@ -87,34 +88,19 @@ def csv_lines(report: Report, rows: QuerySet, params: dict) -> Iterator[str]:
 
 def xlsx_file(report: Report, rows: QuerySet, params: dict):
     """The report as an .xlsx in a temporary file (rewound): Chinese headers in bold, the
-    header row frozen, the columns' widths and number formats; text that would start a
-    formula is kept as text."""
+    header row frozen, the columns' widths and number formats; text cleaned by
+    `core.xlsx.text` (formula-looking text kept as text, control characters removed)."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
 
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet(report.title[:31])
-    ws.freeze_panes = "A2"
     cols = report.cols(params)
-    for i, col in enumerate(cols, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = col.width
-    bold = Font(bold=True)
-    header = []
-    for col in cols:
-        cell = WriteOnlyCell(ws, value=col.header)
-        cell.font = bold
-        header.append(cell)
-    ws.append(header)
+    ws = xlsx.sheet(wb, report.title, [(col.header, col.width) for col in cols])
     formats = [col.number_format for col in cols]
     for row in rows.iterator(chunk_size=CHUNK):
         cells = []
         for value, number_format in zip(report.values(row, cols), formats, strict=True):
-            value = _plain(value)
-            if isinstance(value, str):
-                value = csv_safe(value)
-            cell = WriteOnlyCell(ws, value=value)
+            cell = WriteOnlyCell(ws, value=xlsx.text(_plain(value)))
             if number_format:
                 cell.number_format = number_format
             elif isinstance(value, date):

@@ -119,6 +119,14 @@ class ReportTests(TestCase):
         self.assertIn('\'=HYPERLINK("http://x")', cells)
         self.assertIn('\'=HYPERLINK("http://x")', [row[2] for row in lines[1:]])
 
+    def test_control_characters_a_sheet_cannot_hold_do_not_break_the_excel_file(self):
+        deed = Deed.objects.first()
+        Deed.objects.filter(pk=deed.pk).update(location="文萃小区\x07东门")
+        self.as_user("zzb")
+        _count, sheet, _lines = self.three_ways("deeds")
+        cells = [c.value for row in sheet.iter_rows(min_row=2) for c in row]
+        self.assertIn("文萃小区东门", cells)
+
     def test_reports_without_the_permission_are_refused(self):
         User.objects.create_user("norole", password="x", unit=OrgUnit.objects.first())
         self.as_user("norole")
