@@ -1246,14 +1246,16 @@ def _names(entry_ids: list[int], limit: int = 5) -> str:
     return "、".join(names) + ("等" if len(entry_ids) > limit else "")
 
 
-def grade_distribution(round: Round) -> dict[str, int]:  # noqa: A002
+def grade_distribution(round: Round, region: str = "") -> dict[str, int]:  # noqa: A002
     """Grade → number of entries (the decided grade, else the proposed one), every grade
-    listed; entries with neither under 未评定 (only when there are some)."""
+    listed; entries with neither under 未评定 (only when there are some). `region` keeps the
+    cadres whose sending unit is in that district."""
+    entries = Entry.objects.filter(round=round)
+    if region:
+        entries = entries.filter(placement__cadre__unit__region=region)
     counts = Counter(
         grade or proposed or "未评定"
-        for grade, proposed in Entry.objects.filter(round=round).values_list(
-            "grade", "proposed_grade"
-        )
+        for grade, proposed in entries.values_list("grade", "proposed_grade")
     )
     result = {g: counts.get(g, 0) for g in GRADES}
     if counts.get("未评定"):

@@ -2,13 +2,14 @@
 
 Every figure comes from the owning app's access.py (so a district leader counts only his
 district's records) and carries the URL of the list behind it, filtered to the same records
-(`Figure.url`). The queries are fixed in number whatever the size of the data (a test pins
-them); nothing is cached yet."""
+(`Figure.url`), including the district and period filters (`Period`). The queries are fixed in
+number whatever the size of the data (a test pins them)."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from urllib.parse import urlencode
 
@@ -31,6 +32,7 @@ from guazhi.returns import services as returns_services
 def _url(name: str, *args, **params) -> str:
     url = reverse(name, args=args)
     params = {k: v for k, v in params.items() if v not in (None, "")}
+    params = {k: v.isoformat() if isinstance(v, date) else v for k, v in params.items()}
     return f"{url}?{urlencode(params)}" if params else url
 
 
@@ -52,10 +54,78 @@ class BatchRow:
     cohorts: list[Figure]
 
 
+@dataclass(frozen=True)
+class Period:
+    """The district and period filters, applied to each app's records and carried into the
+    links so that a list shows what its number counted."""
+
+    district: str = ""
+    start: date | None = None
+    end: date | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.district or self.start or self.end)
+
+    def placements(self, qs):
+        if self.district:
+            qs = qs.filter(cadre__unit__region=self.district)
+        if self.end:
+            qs = qs.filter(start__lte=self.end)
+        if self.start:
+            qs = qs.filter(
+                Q(actual_end__gte=self.start)
+                | Q(actual_end__isnull=True, planned_end__gte=self.start)
+            )
+        return qs
+
+    def placement_params(self) -> dict:
+        return {"region": self.district, "on_from": self.start, "on_to": self.end}
+
+    def projects(self, qs):
+        if self.district:
+            qs = qs.filter(district=self.district)
+        if self.start:
+            qs = qs.filter(found_on__gte=self.start)
+        if self.end:
+            qs = qs.filter(found_on__lte=self.end)
+        return qs
+
+    def project_params(self) -> dict:
+        return {"district": self.district, "found_from": self.start, "found_to": self.end}
+
+    def deeds(self, qs):
+        if self.district:
+            qs = qs.filter(unit__region=self.district)
+        if self.start:
+            qs = qs.filter(opened_on__gte=self.start)
+        if self.end:
+            qs = qs.filter(opened_on__lte=self.end)
+        return qs
+
+    def deed_params(self) -> dict:
+        return {"district": self.district, "opened_from": self.start, "opened_to": self.end}
+
+    def rounds(self, qs):
+        if self.start:
+            qs = qs.filter(period_end__gte=self.start)
+        if self.end:
+            qs = qs.filter(period_start__lte=self.end)
+        return qs
+
+    def events(self, qs):
+        if self.start:
+            qs = qs.filter(date__gte=self.start)
+        if self.end:
+            qs = qs.filter(date__lte=self.end)
+        return qs
+
+
 @dataclass
 class Overview:
     programme: Programme | None
     programmes: list[Programme]
+    period: Period = field(default_factory=Period)
+    districts: list[str] = field(default_factory=list)
     batch: object = None
     batch_choices: list = field(default_factory=list)
     cadres: Figure | None = None
@@ -86,9 +156,22 @@ def _share(n: int, total: int) -> str:
     return f"{Decimal(100) * n / total:.1f}%" if total else "—"
 
 
-def overview(user, programme_id: int | None = None, batch_id: int | None = None) -> Overview:
+def overview(
+    user,
+    programme_id: int | None = None,
+    batch_id: int | None = None,
+    *,
+    district: str = "",
+    start: date | None = None,
+    end: date | None = None,
+) -> Overview:
     """The figures of one programme (default: the one with the most placements in scope),
-    optionally of one of its batches."""
+    optionally of one of its batches, one district and one period.
+
+    A district (区县) is the region of the cadre's sending unit, the project's landing
+    district and the region of the deed's responsible unit. The period keeps the placements
+    on post at some time in it, the projects found in it, the deeds registered in it, the
+    latest round whose assessment period overlaps it and the career events dated in it."""
     programmes = list(programmes_access.programmes_for(user).order_by("-is_active", "name"))
     placements = programmes_access.placements_for(user)
     if programme_id is not None:
@@ -101,9 +184,14 @@ def overview(user, programme_id: int | None = None, batch_id: int | None = None)
         programme = next(
             (p for p in programmes if p.pk == first), programmes[0] if programmes else None
         )
-    result = Overview(programme=programme, programmes=programmes)
+    result = Overview(
+        programme=programme,
+        programmes=programmes,
+        period=Period(district, start, end),
+    )
     if programme is None:
         return result
+    result.districts = _districts(user, programme)
     result.batch_choices = list(
         programmes_access.batches_for(user).filter(programme=programme).order_by("number")
     )
@@ -111,7 +199,8 @@ def overview(user, programme_id: int | None = None, batch_id: int | None = None)
     result.batch = batch
     # One batch: its placements, projects, rounds, deeds of its cadres and its returns.
     only = {"batch": batch} if batch else {}
-    _cadres(result, user, programme, placements.filter(batch__programme=programme, **only))
+    placements = placements.filter(batch__programme=programme, **only)
+    _cadres(result, user, programme, result.period.placements(placements))
     if user.has_perm("projects.view_project"):
         _projects(result, user, programme, batch)
     if user.has_perm("assessment.view_round"):
@@ -123,6 +212,25 @@ def overview(user, programme_id: int | None = None, batch_id: int | None = None)
     return result
 
 
+def _districts(user, programme: Programme) -> list[str]:
+    """The district choices: the regions of the sending units of the programme's cadres in
+    scope and the landing districts of its projects in scope."""
+    regions = set(
+        programmes_access.placements_for(user)
+        .filter(batch__programme=programme)
+        .values_list("cadre__unit__region", flat=True)
+        .distinct()
+    )
+    if user.has_perm("projects.view_project"):
+        regions.update(
+            projects_access.projects_for(user)
+            .filter(programme=programme)
+            .values_list("district", flat=True)
+            .distinct()
+        )
+    return sorted(r for r in regions if r)
+
+
 def _cadres(result: Overview, user, programme: Programme, placements) -> None:
     rows = list(
         placements.order_by("batch__number").values_list(
@@ -130,10 +238,14 @@ def _cadres(result: Overview, user, programme: Programme, placements) -> None:
             "cadre__unit__short_name", "cadre__unit__name",
         )
     )  # fmt: skip
+    period = result.period
+    around = period.placement_params()
     result.cadres = Figure(
         "选派干部",
         placements.values("cadre_id").distinct().count(),
-        reverse("programmes:detail", args=[programme.pk]),
+        _url("programmes:placements", programme=programme.pk, **around)
+        if period
+        else reverse("programmes:detail", args=[programme.pk]),
     )
     by_batch: dict[int, list] = defaultdict(list)
     for row in rows:
@@ -145,19 +257,25 @@ def _cadres(result: Overview, user, programme: Programme, placements) -> None:
         young = sum(1 for r in items if Cadre(birth=r[3]).age_on(start) <= programme.young_age_max)
         cohorts = Counter(f"{r[3].year // 10 % 10}0后" for r in items)
         on_post = sum(1 for r in items if r[4] == Placement.Status.ON_POST)  # as its link
-        batch_url = _url("programmes:placements", batch=batch_id)
+        batch_url = _url("programmes:placements", batch=batch_id, **around)
         result.batches.append(
             BatchRow(
                 batch_id=batch_id,
                 label=label,
                 sent=Figure(label, len(items), batch_url),
                 on_post=Figure(
-                    "在岗", on_post, _url("programmes:placements", batch=batch_id, status="on_post")
+                    "在岗",
+                    on_post,
+                    _url("programmes:placements", batch=batch_id, status="on_post", **around),
                 ),
                 young=Figure("年轻干部", young, reverse("programmes:batch", args=[batch_id])),
                 young_share=_share(young, len(items)),
                 cohorts=[
-                    Figure(cohort, n, _url("programmes:placements", batch=batch_id, cohort=cohort))
+                    Figure(
+                        cohort,
+                        n,
+                        _url("programmes:placements", batch=batch_id, cohort=cohort, **around),
+                    )
                     for cohort, n in sorted(cohorts.items())
                 ],
             )
@@ -167,10 +285,11 @@ def _cadres(result: Overview, user, programme: Programme, placements) -> None:
 
 
 def _projects(result: Overview, user, programme: Programme, batch) -> None:
-    qs = projects_access.projects_for(user).filter(programme=programme)
+    qs = result.period.projects(projects_access.projects_for(user).filter(programme=programme))
     if batch is not None:
         qs = qs.filter(batch=batch)
     b = batch.pk if batch else None
+    around = result.period.project_params()
     by_stage = {
         row["stage_id"]: row
         for row in qs.values("stage_id").annotate(
@@ -186,13 +305,15 @@ def _projects(result: Overview, user, programme: Programme, batch) -> None:
         result.stages.append(
             {
                 "figure": Figure(
-                    stage.name, row.get("active", 0), _url("projects:list", stage=stage.pk, batch=b)
+                    stage.name,
+                    row.get("active", 0),
+                    _url("projects:list", stage=stage.pk, batch=b, **around),
                 ),
                 "amount": row.get("planned") or Decimal(0),
             }
         )
     total = qs.aggregate(n=Count("pk"), signed=Sum("signed_amount"), landed=Sum("landed_amount"))
-    result.projects = Figure("合作项目", total["n"], _url("projects:list", batch=b))
+    result.projects = Figure("合作项目", total["n"], _url("projects:list", batch=b, **around))
     result.signed = Figure(
         "签约金额（万元）", total["signed"] or Decimal(0), _url("projects:funnel")
     )
@@ -204,11 +325,13 @@ def _projects(result: Overview, user, programme: Programme, batch) -> None:
     )
     names = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
     result.lights = [
-        Figure(names[key], lights.get(key, 0), _url("projects:list", light=key, batch=b))
+        Figure(names[key], lights.get(key, 0), _url("projects:list", light=key, batch=b, **around))
         for key in names
     ]
     big = qs.filter(landed_on__isnull=False, landed_amount__gte=YI)
-    result.big_landed = Figure("亿元以上落地项目", big.count(), _url("projects:list", batch=b))
+    result.big_landed = Figure(
+        "亿元以上落地项目", big.count(), _url("projects:list", batch=b, **around)
+    )
     result.big_recent = [
         Figure(p.title, p.landed_amount, reverse("projects:detail", args=[p.pk]))
         for p in big.order_by("-landed_on", "-pk").only("title", "landed_amount")[:8]
@@ -224,7 +347,8 @@ def _projects(result: Overview, user, programme: Programme, batch) -> None:
 
 
 def _grades(result: Overview, user, programme: Programme, batch) -> None:
-    rounds = assessment_access.rounds_for(user).filter(batch__programme=programme)
+    period = result.period
+    rounds = period.rounds(assessment_access.rounds_for(user).filter(batch__programme=programme))
     if batch is not None:
         rounds = rounds.filter(batch=batch)
     last = (
@@ -236,12 +360,13 @@ def _grades(result: Overview, user, programme: Programme, batch) -> None:
     result.round_label = str(last)
     url = reverse("assessment:round", args=[last.pk])
     result.grades = [
-        Figure(grade, n, url) for grade, n in assessment_services.grade_distribution(last).items()
+        Figure(grade, n, url)
+        for grade, n in assessment_services.grade_distribution(last, period.district).items()
     ]
 
 
 def _deeds(result: Overview, user, batch) -> None:
-    deeds = deeds_access.deeds_for(user)
+    deeds = result.period.deeds(deeds_access.deeds_for(user))
     if batch is not None:  # the deeds its cadres are responsible for
         deeds = deeds.filter(cadre__placements__batch=batch).distinct()
     result.deeds = deeds_services.figures(deeds)
@@ -249,7 +374,11 @@ def _deeds(result: Overview, user, batch) -> None:
     from guazhi.deeds.models import Level
 
     result.rating_levels = [
-        Figure(label, result.deeds.ratings.counts[value], _url("deeds:list"))
+        Figure(
+            label,
+            result.deeds.ratings.counts[value],
+            _url("deeds:list", **result.period.deed_params()),
+        )
         for value, label in Level.choices
     ]
     from guazhi.deeds.models import Target
@@ -274,7 +403,11 @@ def _returns(result: Overview, user, programme: Programme, batch) -> None:
     placements = returns_access.placements_for(user).filter(batch__programme=programme)
     if batch is not None:
         placements = placements.filter(batch=batch)
-    outcomes = returns_services.outcome_statistics(placements, returns_access.events_for(user))
+    if result.period.district:
+        placements = placements.filter(cadre__unit__region=result.period.district)
+    outcomes = returns_services.outcome_statistics(
+        placements, result.period.events(returns_access.events_for(user))
+    )
     url = _url("returns:outcomes")
     for outcome in outcomes:
         if outcome.programme.pk != programme.pk:

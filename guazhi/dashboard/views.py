@@ -8,19 +8,15 @@ from django.shortcuts import render
 from guazhi.core.access import require
 
 from . import services
-
-
-def _id(request, name: str) -> int | None:
-    try:
-        return int(request.GET.get(name) or 0) or None
-    except ValueError:
-        return None
+from .forms import FilterForm
 
 
 @login_required
 def index(request):
     require(request.user, "programmes.view_placement")
-    data = services.overview(request.user, _id(request, "programme"), _id(request, "batch"))
+    form = FilterForm(request.GET)
+    form.is_valid()  # invalid fields are shown with their message and count as not given
+    data = services.overview(request.user, **form.values())
     charts = {
         "batches": [
             {
@@ -39,4 +35,4 @@ def index(request):
         "grades": [{"name": g.label, "value": g.value, "url": g.url} for g in data.grades],
         "levels": [{"name": f.label, "value": f.value, "url": f.url} for f in data.rating_levels],
     }
-    return render(request, "dashboard/index.html", {"data": data, "charts": charts})
+    return render(request, "dashboard/index.html", {"data": data, "charts": charts, "form": form})

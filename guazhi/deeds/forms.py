@@ -35,6 +35,15 @@ class DeedFilter(django_filters.FilterSet):
     overdue = django_filters.BooleanFilter(
         label=_("超期未办结"), method="filter_overdue", widget=forms.CheckboxInput
     )
+    district = django_filters.ChoiceFilter(
+        label=_("责任单位区县"), choices=[], field_name="unit__region"
+    )
+    opened_from = django_filters.DateFilter(
+        label=_("登记日期起"), field_name="opened_on", lookup_expr="gte", widget=DATE
+    )
+    opened_to = django_filters.DateFilter(
+        label=_("登记日期止"), field_name="opened_on", lookup_expr="lte", widget=DATE
+    )
 
     class Meta:
         model = Deed
@@ -52,9 +61,10 @@ class DeedFilter(django_filters.FilterSet):
             return queryset
         return queryset.filter(status__kind=Status.Kind.OPEN, promised_on__lt=timezone.localdate())
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, districts=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.filters["urgent"].method = "filter_urgent"
+        self.filters["district"].extra["choices"] = [(d, d) for d in districts if d]
         for f in self.form.fields.values():
             css = (
                 "form-check-input"

@@ -45,6 +45,16 @@ def _today():
     return timezone.localdate()
 
 
+def _districts(user) -> list[str]:
+    """The districts of the responsible units of the deeds in the user's scope (filter choices)."""
+    return list(
+        access.deeds_for(user)
+        .order_by("unit__region")
+        .values_list("unit__region", flat=True)
+        .distinct()
+    )
+
+
 # --- the ledger ------------------------------------------------------------------------------
 
 
@@ -53,7 +63,7 @@ def deed_list(request):
     user = request.user
     access.require(user, "deeds.view_deed")
     base = access.deeds_for(user).select_related("unit", "cadre", "status")
-    filterset = DeedFilter(request.GET or None, queryset=base)
+    filterset = DeedFilter(request.GET or None, queryset=base, districts=_districts(user))
     qs = filterset.qs.annotate(
         n_ratings=Count("ratings", filter=Q(ratings__excluded=False), distinct=True),
         n_open_rect=Count(
@@ -283,7 +293,9 @@ def deed_export(request):
 
     user = request.user
     access.require(user, "deeds.export_deed")
-    filterset = DeedFilter(request.GET or None, queryset=access.deeds_for(user))
+    filterset = DeedFilter(
+        request.GET or None, queryset=access.deeds_for(user), districts=_districts(user)
+    )
     qs = filterset.qs.order_by("status__order", "promised_on", "pk")
     count = qs.count()
     audit.record(

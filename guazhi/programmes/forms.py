@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from guazhi.cadres.models import ExpertiseTag
 from guazhi.core.forms import BootstrapMixin
@@ -110,6 +112,11 @@ RequirementFormSet = forms.inlineformset_factory(
 
 class PlacementFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("姓名"), field_name="cadre__name", lookup_expr="contains")
+    programme = django_filters.ModelChoiceFilter(
+        label=pgettext_lazy("field", "选派项目"),
+        field_name="batch__programme",
+        queryset=Programme.objects.none(),
+    )
     batch = django_filters.ModelChoiceFilter(label=_("批次"), queryset=Batch.objects.none())
     status = django_filters.ChoiceFilter(label=_("状态"), choices=Placement.Status.choices)
     host_unit = django_filters.ModelChoiceFilter(
@@ -120,10 +127,27 @@ class PlacementFilter(django_filters.FilterSet):
         choices=[(f"{d}0后", f"{d}0后") for d in (5, 6, 7, 8, 9, 0)],
         method="filter_cohort",
     )
+    region = django_filters.ChoiceFilter(
+        label=_("派出区县"), choices=[], field_name="cadre__unit__region"
+    )
+    on_from = django_filters.DateFilter(label=_("在岗期间起"), method="filter_on_from", widget=DATE)
+    on_to = django_filters.DateFilter(
+        label=_("在岗期间止"), field_name="start", lookup_expr="lte", widget=DATE
+    )
 
     class Meta:
         model = Placement
-        fields = ["q", "batch", "status", "host_unit", "cohort"]
+        fields = [
+            "q", "programme", "batch", "status", "host_unit", "cohort", "region", "on_from",
+            "on_to",
+        ]  # fmt: skip
+
+    def filter_on_from(self, queryset, name, value):
+        """On post at some time on or after `value`: not ended before it (the planned end
+        while the placement runs)."""
+        return queryset.filter(
+            Q(actual_end__gte=value) | Q(actual_end__isnull=True, planned_end__gte=value)
+        )
 
     def filter_cohort(self, queryset, name, value):
         """80后: born 1980–1989 (the decade of Cadre.cohort); 00后: 2000–2009."""
@@ -131,9 +155,12 @@ class PlacementFilter(django_filters.FilterSet):
         start = (1900 if decade >= 5 else 2000) + decade * 10
         return queryset.filter(cadre__birth__year__gte=start, cadre__birth__year__lt=start + 10)
 
-    def __init__(self, *args, batches=None, **kwargs):
+    def __init__(self, *args, batches=None, regions=(), programmes=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if programmes is not None:
+            self.filters["programme"].queryset = programmes
         self.filters["batch"].queryset = batches if batches is not None else Batch.objects.none()
+        self.filters["region"].extra["choices"] = [(r, r) for r in regions if r]
         for f in self.form.fields.values():
             f.widget.attrs.setdefault(
                 "class", "form-select" if isinstance(f.widget, forms.Select) else "form-control"

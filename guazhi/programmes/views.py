@@ -265,8 +265,18 @@ def placement_list(request):
     qs = access.placements_for(request.user).select_related(
         "cadre__unit", "batch__programme", "post", "host_unit"
     )
+    regions = (
+        access.placements_for(request.user)
+        .order_by("cadre__unit__region")
+        .values_list("cadre__unit__region", flat=True)
+        .distinct()
+    )
     filterset = PlacementFilter(
-        request.GET or None, queryset=qs, batches=access.batches_for(request.user)
+        request.GET or None,
+        queryset=qs,
+        batches=access.batches_for(request.user),
+        regions=list(regions),
+        programmes=access.programmes_for(request.user),
     )
     page = paginate(request, filterset.qs)
     context = {"filter": filterset, "page": page, "today": timezone.localdate()}

@@ -64,10 +64,19 @@ class ProjectFilter(django_filters.FilterSet):
     mine = django_filters.BooleanFilter(
         label=_("只看我负责的"), method="filter_mine", widget=forms.CheckboxInput
     )
+    found_from = django_filters.DateFilter(
+        label=_("发现日期起"), field_name="found_on", lookup_expr="gte", widget=DATE
+    )
+    found_to = django_filters.DateFilter(
+        label=_("发现日期止"), field_name="found_on", lookup_expr="lte", widget=DATE
+    )
 
     class Meta:
         model = Project
-        fields = ["q", "stage", "light", "district", "sector", "batch", "cadre", "mine"]
+        fields = [
+            "q", "stage", "light", "district", "sector", "batch", "cadre", "mine",
+            "found_from", "found_to",
+        ]  # fmt: skip
 
     def __init__(self, *args, programme=None, batches=None, districts=(), user=None, **kwargs):
         super().__init__(*args, **kwargs)

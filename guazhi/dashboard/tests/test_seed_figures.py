@@ -147,3 +147,80 @@ class DashboardPageTests(TestCase):
         page = self.get("zzb", f"/dashboard/?batch={batch.pk}")
         self.assertContains(page, 'data-batch="第3批"')
         self.assertNotContains(page, 'data-batch="第4批"')
+
+    def test_a_district_narrows_every_section_and_its_lists_show_the_same_counts(self):
+        from guazhi.programmes.models import Placement
+        from guazhi.projects.models import Project
+
+        user = User.objects.get(username="zzb")
+        whole = services.overview(user)
+        self.assertIn("和平区", whole.districts)
+        data = services.overview(user, district="和平区")
+        expected = Placement.objects.filter(
+            batch__programme=whole.programme, cadre__unit__region="和平区"
+        )
+        self.assertEqual(sum(r.sent.value for r in data.batches), expected.count())
+        self.assertLess(data.cadres.value, whole.cadres.value)
+        self.assertEqual(
+            data.projects.value,
+            Project.objects.filter(programme=whole.programme, district="和平区").count(),
+        )
+        self.assertLess(data.deeds.deeds, whole.deeds.deeds)
+        self.assertLessEqual(sum(g.value for g in data.grades), sum(g.value for g in whole.grades))
+        for figure in (data.cadres, data.projects, data.batches[0].sent, data.lights[0]):
+            with self.subTest(figure=figure.label):
+                self.assertIn("和平区", __import__("urllib.parse").parse.unquote(figure.url))
+                page = self.get("zzb", figure.url)
+                self.assertEqual(page.context["page"].paginator.count, figure.value)
+        page = self.get("zzb", data.rating_levels[0].url)
+        self.assertEqual(page.context["page"].paginator.count, data.deeds.deeds)
+
+    def test_a_period_keeps_the_projects_found_and_the_placements_on_post_in_it(self):
+        from datetime import date
+
+        from guazhi.projects.models import Project
+
+        user = User.objects.get(username="zzb")
+        whole = services.overview(user)
+        start, end = date(2024, 1, 1), date(2024, 12, 31)
+        data = services.overview(user, start=start, end=end)
+        found = Project.objects.filter(
+            programme=whole.programme, found_on__gte=start, found_on__lte=end
+        ).count()
+        self.assertEqual(data.projects.value, found)
+        self.assertLess(found, whole.projects.value)
+        self.assertGreater(found, 0)
+        page = self.get("zzb", data.projects.url)
+        self.assertEqual(page.context["page"].paginator.count, found)
+        # Batches that had ended before 2024 are left out, each row's link lists its count.
+        self.assertLess(len(data.batches), len(whole.batches))
+        for row in data.batches:
+            page = self.get("zzb", row.sent.url)
+            self.assertEqual(page.context["page"].paginator.count, row.sent.value)
+
+    def test_an_end_before_the_start_is_refused_with_a_message_and_ignored(self):
+        page = self.get("zzb", "/dashboard/?start=2025-06-01&end=2024-01-01")
+        self.assertEqual(page.status_code, 200)
+        self.assertContains(page, "期间止不能早于期间起")
+        self.assertFalse(page.context["data"].period)
+        page = self.get("zzb", "/dashboard/?start=not-a-date&district=%E5%92%8C%E5%B9%B3%E5%8C%BA")
+        self.assertEqual(page.status_code, 200)
+        self.assertEqual(page.context["data"].period.district, "和平区")
+        self.assertIsNone(page.context["data"].period.start)
+
+    def test_filters_do_not_change_the_number_of_queries(self):
+        from datetime import date
+
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        user = User.objects.get(username="zzb")
+        counts = []
+        for kwargs in (
+            {},
+            {"district": "和平区", "start": date(2024, 1, 1), "end": date(2025, 1, 1)},
+        ):
+            with CaptureQueriesContext(connection) as queries:
+                services.overview(User.objects.get(pk=user.pk), **kwargs)
+            counts.append(len(queries.captured_queries))
+        self.assertEqual(counts[0], counts[1])
