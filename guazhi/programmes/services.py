@@ -192,18 +192,23 @@ def batch_composition(batch: Batch, placements=None) -> Composition:
     """From the batch's placements (the cadres actually sent)."""
     if placements is None:
         placements = batch.placements.all()
-    comp = Composition()
-    rows = placements.select_related("cadre__unit", "cadre__rank")
-    for p in rows:
-        cadre = p.cadre
+    return compositions(placements.filter(batch=batch)).get(batch.pk, Composition())
+
+
+def compositions(placements) -> dict[int, Composition]:
+    """Batch id → the composition of the given placements of that batch, in one query."""
+    result: dict[int, Composition] = {}
+    rows = placements.select_related("batch__programme", "cadre__unit", "cadre__rank")
+    for p in rows.order_by():
+        cadre, comp = p.cadre, result.setdefault(p.batch_id, Composition())
         comp.total += 1
-        comp.young += batch.is_young(cadre)
+        comp.young += p.batch.is_young(cadre)
         comp.gender[cadre.gender] += 1
         comp.cohorts[cadre.cohort] += 1
         comp.ranks[cadre.rank.name if cadre.rank else "未填写"] += 1
         comp.units[cadre.unit.short_name or cadre.unit.name] += 1
         comp.education[cadre.fulltime_education or "未填写"] += 1
-    return comp
+    return result
 
 
 def composition_xlsx(batch: Batch, comp: Composition) -> bytes:

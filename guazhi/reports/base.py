@@ -40,7 +40,9 @@ class Report:
     title: str
     perm: str
     columns: list[Col]
-    rows: Callable[[Any, dict], QuerySet]  # (user, params) -> the viewer's rows, ordered
+    # (user, params) -> the viewer's rows, ordered: a QuerySet (read in chunks) or, for the
+    # few reports of one row per batch, a list computed in a fixed number of queries
+    rows: Callable[[Any, dict], QuerySet | list]
     filters: Callable[[Any], list[tuple[str, str, list[tuple[str, str]]]]] = field(
         default=lambda user: []
     )  # (user) -> [(param, label, [(value, text)])]
@@ -73,7 +75,15 @@ def _csv_value(value: Any) -> Any:
     return csv_safe(_plain(value))
 
 
-def csv_lines(report: Report, rows: QuerySet, params: dict) -> Iterator[str]:
+def each(rows: QuerySet | list) -> Iterable:
+    return rows.iterator(chunk_size=CHUNK) if isinstance(rows, QuerySet) else rows
+
+
+def count(rows: QuerySet | list) -> int:
+    return rows.count() if isinstance(rows, QuerySet) else len(rows)
+
+
+def csv_lines(report: Report, rows: QuerySet | list, params: dict) -> Iterator[str]:
     class Echo:
         def write(self, value):
             return value
@@ -82,11 +92,11 @@ def csv_lines(report: Report, rows: QuerySet, params: dict) -> Iterator[str]:
     yield "\ufeff"  # Excel opens UTF-8 with the Chinese intact
     cols = report.cols(params)
     yield writer.writerow([col.header for col in cols])
-    for row in rows.iterator(chunk_size=CHUNK):
+    for row in each(rows):
         yield writer.writerow([_csv_value(v) for v in report.values(row, cols)])
 
 
-def xlsx_file(report: Report, rows: QuerySet, params: dict):
+def xlsx_file(report: Report, rows: QuerySet | list, params: dict):
     """The report as an .xlsx in a temporary file (rewound): Chinese headers in bold, the
     header row frozen, the columns' widths and number formats; text cleaned by
     `core.xlsx.text` (formula-looking text kept as text, control characters removed)."""
@@ -97,7 +107,7 @@ def xlsx_file(report: Report, rows: QuerySet, params: dict):
     cols = report.cols(params)
     ws = xlsx.sheet(wb, report.title, [(col.header, col.width) for col in cols])
     formats = [col.number_format for col in cols]
-    for row in rows.iterator(chunk_size=CHUNK):
+    for row in each(rows):
         cells = []
         for value, number_format in zip(report.values(row, cols), formats, strict=True):
             cell = WriteOnlyCell(ws, value=xlsx.text(_plain(value)))

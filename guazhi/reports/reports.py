@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import operator
+from dataclasses import dataclass
 
 from guazhi.assessment import access as assessment_access
 from guazhi.cadres import access as cadres_access
@@ -10,8 +11,12 @@ from guazhi.cadres.models import mask_id_number
 from guazhi.deeds import access as deeds_access
 from guazhi.deeds.models import Deed
 from guazhi.programmes import access as programmes_access
-from guazhi.programmes.models import Placement
+from guazhi.programmes import services as programmes_services
+from guazhi.programmes.models import Batch, Placement
+from guazhi.programmes.services import Composition
 from guazhi.projects import access as projects_access
+from guazhi.returns import access as returns_access
+from guazhi.returns import services as returns_services
 
 from .base import Col, Report, choices
 
@@ -242,4 +247,93 @@ RESULTS = Report(
     filters=_result_filters,
 )
 
-REPORTS: dict[str, Report] = {r.slug: r for r in (ROSTER, PLACEMENTS, PROJECTS, RESULTS, DEEDS)}
+
+def _programme_filters(user):
+    programmes = programmes_access.programmes_for(user).order_by("-is_active", "name")
+    return [("programme", "选派项目", choices((p.pk, p.name) for p in programmes))]
+
+
+@dataclass
+class BatchComposition:
+    batch: Batch
+    comp: Composition
+
+    def count(self, counter: str, key: str) -> int:
+        return getattr(self.comp, counter).get(key, 0)
+
+    def text(self, counter: str) -> str:
+        return "、".join(f"{k} {v}" for k, v in getattr(self.comp, counter).most_common())
+
+
+def _compositions(user, params):
+    placements = programmes_access.placements_for(user)
+    if params.get("programme"):
+        placements = placements.filter(batch__programme_id=params["programme"])
+    by_batch = programmes_services.compositions(placements)
+    batches = Batch.objects.filter(pk__in=by_batch).select_related("programme")
+    return [
+        BatchComposition(b, by_batch[b.pk]) for b in batches.order_by("programme__name", "number")
+    ]
+
+
+COHORTS = ("50后", "60后", "70后", "80后", "90后", "00后")
+
+COMPOSITION = Report(
+    slug="composition",
+    title="批次干部构成",
+    perm="programmes.view_placement",
+    description="每个批次一行：选派人数、性别、年轻干部（按选派项目的年龄上限，以到岗日期计）、出生年代、职级、学历和派出单位构成。",
+    columns=[
+        Col("选派项目", lambda r: r.batch.programme.name, 16),
+        Col("批次", lambda r: r.batch.number, 6, "0"),
+        Col("选派人数", lambda r: r.comp.total, 8, "0"),
+        Col("男", lambda r: r.count("gender", "男"), 6, "0"),
+        Col("女", lambda r: r.count("gender", "女"), 6, "0"),
+        Col("年轻干部", lambda r: r.comp.young, 8, "0"),
+        Col("年轻干部占比", lambda r: r.comp.share_young, 10),
+        *[Col(c, lambda r, c=c: r.count("cohorts", c), 6, "0") for c in COHORTS],
+        Col("职级构成", lambda r: r.text("ranks"), 28),
+        Col("学历构成", lambda r: r.text("education"), 28),
+        Col("派出单位", lambda r: r.text("units"), 40),
+    ],
+    rows=_compositions,
+    filters=_programme_filters,
+)
+
+
+@dataclass
+class OutcomeLine:
+    programme: str
+    row: object  # returns.services.OutcomeRow
+
+
+def _outcomes(user, params):
+    placements = returns_access.placements_for(user)
+    if params.get("programme"):
+        placements = placements.filter(batch__programme_id=params["programme"])
+    lines = []
+    for outcome in returns_services.outcome_statistics(placements, returns_access.events_for(user)):
+        lines += [OutcomeLine(outcome.programme.name, r) for r in [*outcome.rows, outcome.total]]
+    return lines
+
+
+OUTCOMES = Report(
+    slug="outcomes",
+    title="返岗成效",
+    perm="returns.view_careerevent",
+    description="每个批次一行、每个选派项目一行合计：选派与返岗人数，到岗之后的提拔、重用、交流和评先评优（按干部去重）。",
+    columns=[
+        Col("选派项目", lambda r: r.programme, 16),
+        Col("批次", lambda r: r.row.label, 8),
+        *[
+            Col(str(header), lambda r, i=i: r.row.values()[i], 10, None if i == 5 else "0")
+            for i, header in enumerate(returns_services.OUTCOME_HEADERS)
+        ],
+    ],
+    rows=_outcomes,
+    filters=_programme_filters,
+)
+
+REPORTS: dict[str, Report] = {
+    r.slug: r for r in (ROSTER, COMPOSITION, PLACEMENTS, PROJECTS, RESULTS, DEEDS, OUTCOMES)
+}

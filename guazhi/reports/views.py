@@ -12,7 +12,7 @@ from guazhi.core import audit
 from guazhi.core.models import AuditEntry
 from guazhi.core.views import paginate
 
-from .base import csv_lines, xlsx_file
+from .base import count, csv_lines, xlsx_file
 from .reports import REPORTS
 
 
@@ -82,7 +82,7 @@ def export(request, slug, fmt):
         AuditEntry.Action.EXPORT,
         object_type=f"reports.{report.slug}",
         object_repr=report.title,
-        message=f"导出{report.title} {rows.count()} 行（{fmt}"
+        message=f"导出{report.title} {count(rows)} 行（{fmt}"
         f"{'，含敏感信息' if report.sensitive(params) else ''}），条件："
         f"{'；'.join(f'{k}={v}' for k, v in params.items()) or '全部'}"[:300],
     )

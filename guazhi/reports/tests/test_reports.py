@@ -85,6 +85,46 @@ class ReportTests(TestCase):
         self.assertEqual(count, Entry.objects.filter(round=round_).count())
         self.assertEqual({row[0] for row in lines[1:]}, {str(round_)})
 
+    def test_batch_composition_shows_the_seeds_batches(self):
+        """第3批 17 cadres all young; 第4批 18 cadres, 15 born in the 1980s (83.3%)."""
+        from guazhi.programmes.models import Programme
+
+        self.as_user("zzb")
+        programme = Programme.objects.get(name__contains="京沈")
+        count, sheet, lines = self.three_ways("composition", f"programme={programme.pk}")
+        self.assertEqual(count, 4)
+        header = lines[0]
+        rows = {row[1]: dict(zip(header, row, strict=True)) for row in lines[1:]}
+        self.assertEqual([rows[n]["选派人数"] for n in "1234"], ["20", "18", "17", "18"])
+        self.assertEqual((rows["3"]["年轻干部"], rows["3"]["年轻干部占比"]), ("17", "100.0%"))
+        self.assertEqual(rows["4"]["80后"], "15")
+        for row in rows.values():
+            self.assertEqual(int(row["男"]) + int(row["女"]), int(row["选派人数"]))
+        self.assertEqual(sheet.cell(2, 3).value, 20)  # a number in Excel, not text
+
+    def test_batch_composition_counts_only_the_district_officers_cadres(self):
+        from guazhi.programmes.models import Placement
+
+        self.as_user("heping")
+        _count, _sheet, lines = self.three_ways("composition")
+        heping = OrgUnit.objects.get(code="HP")
+        mine = Placement.objects.filter(cadre__unit__path__startswith=heping.path).count()
+        self.assertEqual(sum(int(row[2]) for row in lines[1:]), mine)
+        self.assertLess(mine, Placement.objects.count())
+
+    def test_the_outcome_report_counts_22_promoted_or_reused_in_the_programme_total(self):
+        self.as_user("zzb")
+        _count, sheet, lines = self.three_ways("outcomes")
+        header = lines[0]
+        total = next(
+            dict(zip(header, row, strict=True))
+            for row in lines[1:]
+            if "京沈" in row[0] and row[1] == "合计"
+        )
+        self.assertEqual(total["提拔或重用"], "22")
+        self.assertEqual(total["选派人数"], "73")
+        self.assertIn("合计", [c.value for c in sheet["B"]])
+
     def test_a_district_officer_gets_only_his_districts_rows(self):
         self.as_user("zzb")
         city, _, _ = self.three_ways("deeds")
