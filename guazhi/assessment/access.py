@@ -95,6 +95,19 @@ def entries_for(user) -> QuerySet[Entry]:
     return Entry.objects.filter(pk__in=Entry.objects.filter(q | rated).values("pk"))
 
 
+def sees_results(user, cadre_user_id, frozen: bool) -> bool:
+    """Review and final scores, the proposed grade and the raters' averages are provisional
+    until the round is confirmed: meanwhile only the organisation department sees them, and
+    the cadre his own; once confirmed, everyone who sees the entry."""
+    return frozen or cadre_user_id == user.pk or is_manager(user)
+
+
+def entries_of_placements_for(user) -> QuerySet[Entry]:
+    """The entries of the placements in the user's assessment scope — not those he can see
+    only because he rated them as a reviewer (for printed forms and files)."""
+    return _filtered(Entry.objects.all(), placement_q(user, "assessment.view_round", "placement__"))
+
+
 def access_entry(user, pk) -> Entry:
     entry = (
         entries_for(user)

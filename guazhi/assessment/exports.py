@@ -428,3 +428,85 @@ def round_results(round_: Round, entries, *, results=lambda entry: True) -> tupl
     dist.freeze_panes = "A2"
     _print_setup(dist, title_rows="1:1")
     return _save(wb), len(entries)
+
+
+# --- the 考核登记表 as PDF ----------------------------------------------------------------
+
+
+def entry_form_pdf(entry: Entry, *, results: bool = True, printed_by: str = "") -> bytes:
+    """The 考核登记表 as a PDF for printing: the cadre, the posts, the assessment period, his
+    summary, the indicator scores, the review and final scores, the grade and the opinion
+    boxes to sign. Without `results` the review score, total and grades read "确认后公布"
+    (as in the Excel form)."""
+    from guazhi.core.pdf import Sheet
+
+    entry = Entry.objects.select_related(
+        "round__batch__programme",
+        "placement__cadre__unit",
+        "placement__cadre__rank",
+        "placement__host_unit",
+        "placement__post",
+    ).get(pk=entry.pk)
+    placement, cadre = entry.placement, entry.placement.cadre
+    scores = list(
+        IndicatorScore.objects.filter(entry=entry)
+        .select_related("item__indicator")
+        .order_by("item__indicator__dimension", "item__pk")
+    )
+    round_ = entry.round
+    sheet = Sheet("挂职干部考核登记表", printed_by)
+    sheet.heading(
+        "挂职干部考核登记表",
+        f"{round_}（考核期 {round_.period_start:%Y.%m.%d}—{round_.period_end:%Y.%m.%d}）",
+    )
+    sheet.grid(
+        [
+            [("姓名", cadre.name), ("性别", cadre.get_gender_display()),
+             ("出生年月", _ym(cadre.birth))],
+            [("政治面貌", cadre.political_status), ("学历", cadre.fulltime_education),
+             ("职级", cadre.rank.name if cadre.rank else "")],
+            [("派出单位及职务", f"{cadre.unit.name} {cadre.current_post}".strip(), 5)],
+            [("挂职单位及职务", " ".join(filter(None, [
+                placement.host_unit.name if placement.host_unit else "",
+                placement.post.title if placement.post else "",
+            ])), 5)],
+            [("挂职时间", f"{placement.start:%Y.%m.%d}—{(placement.actual_end or placement.planned_end):%Y.%m.%d}", 5)],
+        ]
+    )  # fmt: skip
+    sheet.block("个人总结", [entry.self_summary] if entry.self_summary.strip() else [])
+    sheet.section("个性化指标完成情况")
+    sheet.rows(
+        ["指标", "权重", "目标值", "完成值", "得分"],
+        [
+            [
+                s.item.indicator.name,
+                s.item.weight,
+                s.item.target if s.item.target is not None else "",
+                s.value if s.value is not None else "",
+                s.score if s.score is not None else "",
+            ]
+            for s in scores
+        ],
+        (82, 20, 24, 24, 24),
+        numbers=(1, 2, 3, 4),
+        empty="本次考核没有指标得分",
+    )
+    grade = entry.grade or (f"{entry.proposed_grade}（建议）" if entry.proposed_grade else "未评定")
+    hidden = "确认后公布"
+    sheet.ln(2)
+    sheet.grid(
+        [
+            [("指标得分", str(entry.indicator_score or "")),
+             ("评议得分", str(entry.review_score or "") if results else hidden),
+             ("总分", str(entry.final_score or "") if results else hidden)],
+            [("考核等次", grade if results else hidden), ("廉洁自律", "有问题" if entry.integrity_finding else "未发现问题"),
+             ("说明", entry.integrity_note)],
+        ]
+    )  # fmt: skip
+    sheet.ln(2)
+    sheet.signatures(["派出单位意见", "接收单位意见", "组织部门审核意见"])
+    return sheet.render()
+
+
+def _ym(day) -> str:
+    return day.strftime("%Y.%m") if day else ""

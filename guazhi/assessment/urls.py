@@ -47,6 +47,7 @@ urlpatterns = [
     path("entries/<int:pk>/items/<int:item_pk>/score/", views.entry_score, name="entry_score"),
     path("entries/<int:pk>/summary/", views.entry_summary, name="entry_summary"),
     path("entries/<int:pk>/form.xlsx", views.entry_form_xlsx, name="entry_form_xlsx"),
+    path("entries/<int:pk>/form.pdf", views.entry_form_pdf, name="entry_form_pdf"),
     path("entries/<int:pk>/appeal/", views.appeal_create, name="appeal_create"),
     # 我的评价任务
     path("ratings/", views.rating_list, name="ratings"),

@@ -133,13 +133,6 @@ def _access_full_entry(user, pk) -> Entry:
     return entry
 
 
-def _sees_results(user, cadre_user_id, frozen: bool) -> bool:
-    """Review and final scores, the proposed grade and the raters' averages are provisional
-    until the round is confirmed: meanwhile only the organisation department sees them, and
-    the cadre his own; once confirmed, everyone who sees the entry."""
-    return frozen or cadre_user_id == user.pk or access.is_manager(user)
-
-
 def _label_sources(indicators) -> None:
     """Each indicator's 取数方式 for the templates: computed from a source, or by hand."""
     for indicator in indicators:
@@ -814,7 +807,7 @@ def round_detail(request, pk):
     )
     page = paginate(request, entries, ENTRIES_PER_PAGE)
     for entry in page:
-        entry.show_results = _sees_results(user, entry.placement.cadre.user_id, frozen)
+        entry.show_results = access.sees_results(user, entry.placement.cadre.user_id, frozen)
     can_manage = access.is_manager(user, "assessment.change_round") and not frozen
     can_confirm = access.is_manager(user, "assessment.confirm_round") and not frozen
     policy = services.policy_for(round_.batch.programme)
@@ -984,7 +977,7 @@ def entry_detail(request, pk):
     names = access.can_see_rater_names(user, entry)
     # The cadre sees only aggregates (民主测评 anonymous); raters see no other rater's marks
     # while the round is open.
-    results = _sees_results(user, entry.placement.cadre.user_id, frozen)
+    results = access.sees_results(user, entry.placement.cadre.user_id, frozen)
     can_score = not frozen and access.is_manager(user, "assessment.change_entry")
     items = []
     rows = _item_rows(entry)
@@ -1282,7 +1275,7 @@ def entry_form_xlsx(request, pk):
     frozen = entry.round.is_frozen
     content = exports.entry_form(
         entry,
-        results=_sees_results(user, entry.placement.cadre.user_id, frozen),
+        results=access.sees_results(user, entry.placement.cadre.user_id, frozen),
         comments=frozen or access.is_manager(user),
     )
     audit.record(
@@ -1294,6 +1287,31 @@ def entry_form_xlsx(request, pk):
 
 
 @login_required
+def entry_form_pdf(request, pk):
+    """The same form as a PDF to print (core/pdf.py); the same rules as the Excel file."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    user = request.user
+    entry = _access_full_entry(user, pk)
+    try:
+        content = exports.entry_form_pdf(
+            entry,
+            results=access.sees_results(user, entry.placement.cadre.user_id, entry.round.is_frozen),
+            printed_by=user.full_name or user.username,
+        )
+    except ImproperlyConfigured as exc:  # no Chinese font on this server
+        return HttpResponse(str(exc), status=503, content_type="text/plain; charset=utf-8")
+    audit.record(
+        AuditEntry.Action.EXPORT,
+        obj=entry,
+        message=f"打印{entry.placement.cadre}考核登记表 PDF（{entry.round}）",
+    )
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="assessment-entry-{entry.pk}.pdf"'
+    return response
+
+
+@login_required
 def round_results_xlsx(request, pk):
     user = request.user
     round_ = access.access_round(user, pk)
@@ -1302,7 +1320,9 @@ def round_results_xlsx(request, pk):
         raise PermissionDenied
     frozen = round_.is_frozen
     content, count = exports.round_results(
-        round_, entries, results=lambda e: _sees_results(user, e.placement.cadre.user_id, frozen)
+        round_,
+        entries,
+        results=lambda e: access.sees_results(user, e.placement.cadre.user_id, frozen),
     )
     audit.record(
         AuditEntry.Action.EXPORT,

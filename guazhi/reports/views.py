@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from guazhi.cadres import access as cadres_access
 from guazhi.core import audit
 from guazhi.core.models import AuditEntry
 from guazhi.core.views import paginate
 
+from . import printing
 from .base import count, csv_lines, xlsx_file
 from .reports import REPORTS
 
@@ -98,4 +100,31 @@ def export(request, slug, fmt):
         as_attachment=True,
         filename=name,
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+# --- printable forms (printing.py) -----------------------------------------------------------
+
+
+def _pdf(request, content_or_error, name: str, obj, what: str):
+    try:
+        content = content_or_error()
+    except ImproperlyConfigured as exc:  # no Chinese font on this server
+        return HttpResponse(str(exc), status=503, content_type="text/plain; charset=utf-8")
+    audit.record(AuditEntry.Action.EXPORT, obj=obj, message=f"打印{what}（PDF）")
+    response = HttpResponse(content, content_type="application/pdf")
+    disposition = "attachment" if request.GET.get("download") else "inline"
+    response["Content-Disposition"] = f'{disposition}; filename="{name}"'
+    return response
+
+
+@login_required
+def cadre_pdf(request, pk):
+    cadre = cadres_access.access_cadre(request.user, pk)
+    return _pdf(
+        request,
+        lambda: printing.cadre_profile(request.user, cadre),
+        f"cadre-{cadre.pk}.pdf",
+        cadre,
+        f"干部简要情况：{cadre.name}",
     )
