@@ -294,6 +294,9 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 MEDIA_ROOT = VAR_DIR / "media"
 # Meeting attachments: never served as static files, only through a view that checks scope.
 ATTACHMENT_MAX_MB = env_int("GUAZHI_ATTACHMENT_MAX_MB", 10)
+# How long the dashboard keeps a viewer's figures (dashboard/services.cached_overview); an
+# edit to the records behind them invalidates them at once (0 turns the cache off).
+DASHBOARD_CACHE_SECONDS = env_int("GUAZHI_DASHBOARD_CACHE_SECONDS", 120)
 
 # --- API --------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -16,7 +16,7 @@ def index(request):
     require(request.user, "programmes.view_placement")
     form = FilterForm(request.GET)
     form.is_valid()  # invalid fields are shown with their message and count as not given
-    data = services.overview(request.user, **form.values())
+    data = services.cached_overview(request.user, **form.values())
     charts = {
         "batches": [
             {

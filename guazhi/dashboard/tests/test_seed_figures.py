@@ -224,3 +224,47 @@ class DashboardPageTests(TestCase):
                 services.overview(User.objects.get(pk=user.pk), **kwargs)
             counts.append(len(queries.captured_queries))
         self.assertEqual(counts[0], counts[1])
+
+    def test_the_page_reuses_its_figures_until_a_record_behind_them_changes(self):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        from guazhi.projects.models import Project
+
+        self.get("zzb", "/dashboard/")
+        with CaptureQueriesContext(connection) as cached:
+            first = self.client.get("/dashboard/")
+        def figure_queries(captured):
+            return [
+                q["sql"]
+                for q in captured.captured_queries
+                if "projects_project" in q["sql"] or "programmes_placement" in q["sql"]
+            ]
+
+        self.assertEqual(figure_queries(cached), [])  # the session, menu and notices only
+        project = Project.objects.filter(programme=first.context["data"].programme).first()
+        project.title = "看板缓存测试项目"
+        project.save()  # an edit through the ORM invalidates at once
+        with CaptureQueriesContext(connection) as fresh:
+            self.client.get("/dashboard/")
+        self.assertGreater(len(figure_queries(fresh)), 5)
+
+    def test_cached_figures_are_per_viewer_and_per_filter(self):
+        city = self.get("zzb", "/dashboard/").context["data"]
+        district = self.get("heping", "/dashboard/").context["data"]
+        self.assertLess(district.cadres.value, city.cadres.value)
+        narrowed = self.get("zzb", "/dashboard/?district=%E5%92%8C%E5%B9%B3%E5%8C%BA")
+        self.assertLess(narrowed.context["data"].cadres.value, city.cadres.value)
+        self.assertEqual(
+            self.get("zzb", "/dashboard/").context["data"].cadres.value, city.cadres.value
+        )
+
+    def test_an_audit_entry_or_a_login_does_not_invalidate_the_figures(self):
+        from django.core.cache import cache
+
+        from guazhi.core import audit
+
+        self.get("zzb", "/dashboard/")
+        version = cache.get(services.VERSION_KEY)
+        audit.record("export", object_type="x", object_repr="y", message="z")
+        self.assertEqual(cache.get(services.VERSION_KEY), version)
