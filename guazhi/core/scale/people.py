@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 from django.contrib.auth.hashers import make_password
 from stdnum.cn import ric
@@ -183,13 +184,20 @@ def id_number(rng, region: str, birth_year: int, birth_month: int, male: bool) -
     day = rng.randint(1, 28)
     seq = rng.randrange(100)
     gender_digit = rng.choice((1, 3, 5, 7, 9) if male else (0, 2, 4, 6, 8))
-    tail = f"{birth_year:04d}{birth_month:02d}{day:02d}{seq:02d}{gender_digit}"
+    code = _address_code(region, birth_year)
+    first17 = f"{code}{birth_year:04d}{birth_month:02d}{day:02d}{seq:02d}{gender_digit}"
+    return first17 + ric.calc_check_digit(first17 + "0")  # stdnum ignores the 18th character
+
+
+@cache
+def _address_code(region: str, year: int) -> str:
+    """The district's code if it existed in `year`, else an earlier one (python-stdnum's
+    table of address codes says; one look-up per district and year)."""
     for code in [region, *EARLIER_REGIONS.get(region, []), "210100"]:
-        first17 = code + tail
-        number = first17 + ric.calc_check_digit(first17 + "0")  # the 18th is ignored
-        if ric.is_valid(number):
-            return number
-    raise ValueError(number)
+        first17 = f"{code}{year:04d}0101001"
+        if ric.is_valid(first17 + ric.calc_check_digit(first17 + "0")):
+            return code
+    raise ValueError(f"{region} {year}")
 
 
 # --- org tree and accounts ----------------------------------------------------------------------

@@ -5,8 +5,9 @@ own accounts and the cadres' 挂职状态 as `programmes.services.refresh_cadre_
 
 from __future__ import annotations
 
+import bisect
 import math
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.contrib.auth.hashers import make_password
 
@@ -165,8 +166,14 @@ def programmes(ctx: Context, org: dict) -> None:
         by_batch.setdefault(p.batch_id, []).append(p)
     placements: list[Placement] = []
     changes: list[tuple[Placement, str, object]] = []
+    by_birth = sorted(cadres, key=lambda c: c.birth)
+    births = [c.birth for c in by_birth]
     for b in sorted(batches, key=lambda x: (x.start, x.pk)):
-        young = [c for c in cadres if 25 <= c.age_on(b.start) <= 40]
+        # Aged 25 to 40 at the start (Cadre.age_on; births are on the 1st): born after the
+        # 1st of the start month 41 years before, and on or before that day 25 years before.
+        oldest = bisect.bisect_right(births, date(b.start.year - 41, b.start.month, 1))
+        youngest = bisect.bisect_right(births, date(b.start.year - 25, b.start.month, 1))
+        young = by_birth[oldest:youngest] or cadres
         chosen: set[int] = set()
         for post in by_batch.get(b.pk, []):
             for _ in range(post.capacity):
