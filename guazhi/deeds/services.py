@@ -844,16 +844,17 @@ def rating_figures_by(qs: QuerySet[Rating], group: str | None, keys) -> dict:
         else:
             counts[key][level] += n
     bad = {}
-    for row in (
-        qs.filter(excluded=False, first_level__in=BAD_LEVELS)
-        .values_list(*fields)
-        .annotate(
-            n=Count("pk"),
-            done=Count("pk", filter=Q(rectification__status=Rectification.Status.DONE)),
-        )
-        .order_by()
-    ):
-        bad[row[0] if group else None] = row[-2:]
+    bad_ratings = qs.filter(excluded=False, first_level__in=BAD_LEVELS).order_by()
+    counted = {
+        "n": Count("pk"),
+        "done": Count("pk", filter=Q(rectification__status=Rectification.Status.DONE)),
+    }
+    if group:
+        for row in bad_ratings.values_list(group).annotate(**counted):
+            bad[row[0]] = row[-2:]
+    else:  # one group: an aggregate (values_list() without fields would group by every column)
+        total = bad_ratings.aggregate(**counted)
+        bad[None] = (total["n"], total["done"])
     weight = policy().basic_weight
     result = {}
     for key in keys:

@@ -182,6 +182,19 @@ class RectificationTests(DeedsTestCase):
         )
         self.assertFalse(Rectification.objects.filter(rating=good).exists())
 
+    def test_every_bad_rating_of_a_deed_counts_not_just_one(self):
+        """rating_figures without a group once grouped by every column, so a deed with three
+        bad ratings showed one."""
+        others = [
+            services.panel_member_add(by=self.alice, name=f"评议员{i}", mobile=f"1390000000{i}")
+            for i in range(2)
+        ]
+        self.bad()
+        for member in others:
+            services.rate_panel(deed=self.pipes, member=member, level=Level.VERY_BAD, channel="ask")
+        figures = services.rating_figures(Rating.objects.filter(deed=self.pipes))
+        self.assertEqual((figures.bad, figures.rectified, figures.valid), (3, 0, 3))
+
     def test_the_deadline_skips_the_holidays_of_the_calendar(self):
         from guazhi.core.models import CalendarDay
 
