@@ -35,7 +35,9 @@ def cadres_for(user, perm: str = "cadres.view_cadre") -> QuerySet[Cadre]:
         return qs
     widened = Q(pk__in=qs.values("pk"))
     for q in extra:
-        widened |= q
+        # As a subquery: a condition through placements would otherwise join them and list a
+        # cadre once per matching placement.
+        widened |= Q(pk__in=Cadre.objects.filter(q).values("pk"))
     return Cadre.objects.filter(widened)
 
 

@@ -28,6 +28,22 @@ class PlacementScopeTests(PlacementTestCase):
         self.assertIn("王晓明", self.client.get("/cadres/").content.decode())
         self.assertEqual(self.client.get(f"/cadres/{self.li.pk}/").status_code, 404)
 
+    def test_a_cadre_placed_twice_with_the_host_unit_is_listed_once(self):
+        from guazhi.cadres import access as cadre_access
+
+        services.placement_finish(
+            placement=self.placement, by=self.alice, end=self.placement.planned_end
+        )
+        from guazhi.programmes.models import Batch, Post
+
+        second = Batch.objects.get(pk=self.batch.pk)
+        second.pk, second.number = None, self.batch.number + 1
+        second.save()
+        post = Post.objects.create(batch=second, title="商务局副局长", host_unit=self.chaoyang)
+        services.placement_create(cadre=self.wang, post=post)  # again with the same host unit
+        ids = list(cadre_access.cadres_for(self.hank).values_list("pk", flat=True))
+        self.assertEqual(ids, [self.wang.pk])
+
     def test_the_host_unit_cannot_edit_the_hosted_cadre(self):
         self.login(self.hank)
         self.assertEqual(self.client.get(f"/cadres/{self.wang.pk}/edit/").status_code, 403)
