@@ -105,8 +105,8 @@ NO_RERATE = gettext_lazy("再评价链接无效。请核对短信或回访人员
 
 
 def rating_figures_by_deed(deed_ids: list[int]) -> dict[int, RatingFigures]:
-    """services.rating_figures() for each deed of a page in three queries whatever the number
-    of deeds (a test compares the two on a known dataset)."""
+    """services.rating_figures() for each deed of a page in two queries (the ratings, the
+    policy) whatever the number of deeds (a test compares the two on a known dataset)."""
     ratings = Rating.objects.filter(deed_id__in=deed_ids)
     return services.rating_figures_by(ratings, "deed_id", deed_ids)
 

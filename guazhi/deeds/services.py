@@ -823,38 +823,40 @@ def _pct(n, d) -> Decimal | None:
 
 
 def rating_figures(qs: QuerySet[Rating]) -> RatingFigures:
-    """满意率 and 差评整改率 of the ratings (two queries)."""
+    """满意率 and 差评整改率 of the ratings (one query)."""
     return rating_figures_by(qs, None, [None])[None]
 
 
 def rating_figures_by(qs: QuerySet[Rating], group: str | None, keys) -> dict:
     """`rating_figures` for each group of the ratings — `group` a Rating field path such as
-    "deed_id" or "deed__unit_id", None for one group — in two queries whatever the number of
+    "deed_id" or "deed__unit_id", None for one group — in one query whatever the number of
     groups; every key of `keys` gets figures (zero ratings: rates None)."""
     fields = [group] if group else []
     counts = {key: dict.fromkeys(Level.values, 0) for key in keys}
     excluded = dict.fromkeys(keys, 0)
-    rows = qs.values_list(*fields, "level", "excluded").annotate(n=Count("pk")).order_by()
+    bad: dict = {}
+    first_bad = Q(first_level__in=BAD_LEVELS)
+    rows = (
+        qs.values_list(*fields, "level", "excluded")
+        .annotate(
+            n=Count("pk"),
+            n_bad=Count("pk", filter=first_bad),
+            n_fixed=Count(
+                "pk", filter=first_bad & Q(rectification__status=Rectification.Status.DONE)
+            ),
+        )
+        .order_by()
+    )  # one pass over the ratings (a rating has at most one rectification: no duplicates)
     for row in rows:
-        key, (level, is_excluded, n) = (row[0] if group else None), row[-3:]
+        key, (level, is_excluded, n, n_bad, n_fixed) = (row[0] if group else None), row[-5:]
         if key not in counts:
             continue
         if is_excluded:
             excluded[key] += n
-        else:
-            counts[key][level] += n
-    bad = {}
-    bad_ratings = qs.filter(excluded=False, first_level__in=BAD_LEVELS).order_by()
-    counted = {
-        "n": Count("pk"),
-        "done": Count("pk", filter=Q(rectification__status=Rectification.Status.DONE)),
-    }
-    if group:
-        for row in bad_ratings.values_list(group).annotate(**counted):
-            bad[row[0]] = row[-2:]
-    else:  # one group: an aggregate (values_list() without fields would group by every column)
-        total = bad_ratings.aggregate(**counted)
-        bad[None] = (total["n"], total["done"])
+            continue
+        counts[key][level] += n
+        so_far = bad.get(key, (0, 0))
+        bad[key] = (so_far[0] + n_bad, so_far[1] + n_fixed)
     weight = policy().basic_weight
     result = {}
     for key in keys:

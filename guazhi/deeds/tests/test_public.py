@@ -334,16 +334,17 @@ class DisclosureTests(PublicTestCase):
                 services.target_save(
                     deed=deed, by=self.alice, name="指标", unit_label="", planned=1
                 )
-        # count, page, targets, two rating aggregates, policy, the unit choices
+        # count, page, targets, the ratings' aggregate, policy, the unit choices
         with self.assertNumQueries(len(few)):
             response = self.client.get("/public/deeds/")
-        self.assertEqual(len(few), 7)
+        self.assertEqual(len(few), 6)
         self.assertContains(response, "共 25 条")
         self.assertContains(self.client.get("/public/deeds/", {"page": 2}), "第 21–25 条")
 
-    def test_a_deeds_page_costs_seven_queries(self):
-        # deed, ratings per level, bad ones, policy, progress, rectifications, targets
-        with self.assertNumQueries(7):
+    def test_a_deeds_page_costs_six_queries(self):
+        # deed, ratings (per level, bad and rectified in one), policy, progress,
+        # rectifications, targets
+        with self.assertNumQueries(6):
             self.client.get(self.url(self.school))
 
     def test_the_figures_of_a_page_are_those_of_the_service(self):
