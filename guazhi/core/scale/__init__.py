@@ -116,4 +116,11 @@ def generate(
                 ),
                 changes={"seed": seed, "counts": ctx.counts},
             )
+    with timer.phase("统计信息 ANALYZE"):
+        # Fresh planner statistics: without them PostgreSQL estimates a district's 425 units
+        # as one row and picks nested loops over 500,000 ratings (0.7 s instead of 0.2 s).
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     return ctx
