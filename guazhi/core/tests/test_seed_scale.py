@@ -250,6 +250,19 @@ class GeneratedDataTests(TestCase):
             self.assertEqual(rect.unit_id, rect.deed.unit_id)
             self.assertEqual(rect.deadline, deed_services.rectification_deadline(rect.opened_on))
 
+    def test_the_deeds_rating_tallies_equal_a_recount_of_the_ratings(self):
+        """The bulk loads (COPY on PostgreSQL, executemany on SQLite) go through the tally
+        triggers like any other write."""
+        from guazhi.deeds import tally
+        from guazhi.deeds.models import RatingTally
+
+        loaded = sorted(RatingTally.objects.values_list("deed_id", *tally.COLUMNS))
+        tally.recount()
+        self.assertEqual(loaded, sorted(RatingTally.objects.values_list("deed_id", *tally.COLUMNS)))
+        self.assertEqual(
+            sum(sum(row[1:7]) for row in loaded), Rating.objects.count()
+        )  # every rating counted once, at a level or as excluded
+
     def test_a_deeds_status_matches_its_history_and_dates(self):
         last = {}
         for change in StatusChange.objects.order_by("date", "id"):
