@@ -200,8 +200,12 @@ class Cadre(models.Model):
     # --- derived ------------------------------------------------------------------------
 
     def age_on(self, when: date | None = None) -> int:
-        when = when or date.today()
-        return when.year - self.birth.year - ((when.month, 1) < (self.birth.month, 1))
+        return self.age_at(self.birth, when or date.today())
+
+    @staticmethod
+    def age_at(birth: date, when: date) -> int:
+        """Completed years, counted in months as the cadre forms do (the day is not kept)."""
+        return when.year - birth.year - ((when.month, 1) < (birth.month, 1))
 
     @property
     def age(self) -> int:

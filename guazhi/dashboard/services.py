@@ -224,6 +224,7 @@ def _districts(user, programme: Programme) -> list[str]:
     regions = set(
         programmes_access.placements_for(user)
         .filter(batch__programme=programme)
+        .order_by()
         .values_list("cadre__unit__region", flat=True)
         .distinct()
     )
@@ -231,6 +232,7 @@ def _districts(user, programme: Programme) -> list[str]:
         regions.update(
             projects_access.projects_for(user)
             .filter(programme=programme)
+            .order_by()
             .values_list("district", flat=True)
             .distinct()
         )
@@ -260,7 +262,7 @@ def _cadres(result: Overview, user, programme: Programme, placements) -> None:
         number, start = items[0][1], items[0][2]
         label = f"第{number}批"
         # Batch.is_young's rule, on the ages as the cadre forms count them (Cadre.age_on).
-        young = sum(1 for r in items if Cadre(birth=r[3]).age_on(start) <= programme.young_age_max)
+        young = sum(1 for r in items if Cadre.age_at(r[3], start) <= programme.young_age_max)
         cohorts = Counter(f"{r[3].year // 10 % 10}0后" for r in items)
         on_post = sum(1 for r in items if r[4] == Placement.Status.ON_POST)  # as its link
         batch_url = _url("programmes:placements", batch=batch_id, **around)

@@ -185,6 +185,8 @@ class Target(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["deed", "name"], name="deed_target_once"),
         ]
+        # The dashboard's largest targets: walk the index, not sort every target.
+        indexes = [models.Index(fields=["-planned"], name="deed_target_planned_idx")]
 
     def __str__(self) -> str:
         return f"{self.name} {self.achieved}/{self.planned}{self.unit_label}"
