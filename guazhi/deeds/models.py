@@ -490,22 +490,26 @@ class Throttle(models.Model):
 
 class RatingTally(models.Model):
     """Per deed, the counts its figures need: valid ratings per current level, excluded ones,
-    bad ones (first rating 不满意 or 非常不满意, not excluded) and those of them rectified.
+    bad ones (first rating 不满意 or 非常不满意, not excluded) and those of them rectified —
+    spread over up to `SHARDS` rows per deed (by rating id), so that raters of one deed do not
+    all queue for the same row; a deed's counts are the sums of its rows.
 
     Kept by database triggers (migration 0002, `tally.py`) on every insert, update and delete
     of ratings and rectifications, whatever wrote them — the services, the public rating's
     single statement on PostgreSQL, bulk loads — by adding each change's difference, which
     stays right when raters of one deed commit at the same time. The figures of many deeds
     (dashboard, per-unit figures) sum these rows instead of scanning every rating. Never
-    written by the application; `tally.recount()` rebuilds it from the ratings."""
+    written by the application; `tally.recount()` rebuilds them from the ratings."""
 
-    deed = models.OneToOneField(
+    SHARDS = 32
+
+    deed = models.ForeignKey(
         Deed,
-        primary_key=True,
-        on_delete=models.DO_NOTHING,  # the deed's delete trigger removes the row
-        db_constraint=False,  # ratings are deleted before their deed and update the row
-        related_name="tally",
+        on_delete=models.DO_NOTHING,  # the deed's delete trigger removes the rows
+        db_constraint=False,  # ratings are deleted before their deed and update the rows
+        related_name="tallies",
     )
+    shard = models.PositiveSmallIntegerField()
     n_1 = models.IntegerField(default=0)
     n_2 = models.IntegerField(default=0)
     n_3 = models.IntegerField(default=0)
@@ -515,5 +519,12 @@ class RatingTally(models.Model):
     n_bad = models.IntegerField(default=0)
     n_fixed = models.IntegerField(default=0)
 
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["deed", "shard"], name="rating_tally_deed_shard")
+        ]
+
     def __str__(self) -> str:
-        return f"{self.deed_id}: {self.n_1}/{self.n_2}/{self.n_3}/{self.n_4}/{self.n_5}"
+        return (
+            f"{self.deed_id}/{self.shard}: {self.n_1}/{self.n_2}/{self.n_3}/{self.n_4}/{self.n_5}"
+        )

@@ -907,13 +907,14 @@ def figures_by(qs: QuerySet[Deed], group: str | None) -> dict:
     progress = Evidence.objects.values("deed_id")
     moved = StatusChange.objects.exclude(to_status=first).values("deed_id")
     done_q = Q(done_on__isnull=False)
+    # A deed joins its tally rows (up to RatingTally.SHARDS): deeds are counted distinct,
+    # the tallies summed — the ratings from one row per shard, not ten ratings per deed.
     aggregates = {
-        "deeds": Count("pk"),
-        "responded": Count("pk", filter=Q(pk__in=progress) | Q(pk__in=moved)),
-        "solved": Count("pk", filter=done_q),
-        "on_time": Count("pk", filter=done_q & Q(done_on__lte=F("promised_on"))),
-        # the ratings from the deeds' tallies (RatingTally), not from 10 ratings per deed
-        **{column: Sum(f"tally__{column}") for column in TALLY_COLUMNS},
+        "deeds": Count("pk", distinct=True),
+        "responded": Count("pk", filter=Q(pk__in=progress) | Q(pk__in=moved), distinct=True),
+        "solved": Count("pk", filter=done_q, distinct=True),
+        "on_time": Count("pk", filter=done_q & Q(done_on__lte=F("promised_on")), distinct=True),
+        **{column: Sum(f"tallies__{column}") for column in TALLY_COLUMNS},
     }
     if group:
         rows = {row[group]: row for row in qs.values(group).annotate(**aggregates).order_by()}

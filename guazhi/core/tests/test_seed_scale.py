@@ -256,11 +256,12 @@ class GeneratedDataTests(TestCase):
         from guazhi.deeds import tally
         from guazhi.deeds.models import RatingTally
 
-        loaded = sorted(RatingTally.objects.values_list("deed_id", *tally.COLUMNS))
+        columns = ("deed_id", "shard", *tally.COLUMNS)
+        loaded = sorted(RatingTally.objects.values_list(*columns))
         tally.recount()
-        self.assertEqual(loaded, sorted(RatingTally.objects.values_list("deed_id", *tally.COLUMNS)))
+        self.assertEqual(loaded, sorted(RatingTally.objects.values_list(*columns)))
         self.assertEqual(
-            sum(sum(row[1:7]) for row in loaded), Rating.objects.count()
+            sum(sum(row[2:8]) for row in loaded), Rating.objects.count()
         )  # every rating counted once, at a level or as excluded
 
     def test_a_deeds_status_matches_its_history_and_dates(self):

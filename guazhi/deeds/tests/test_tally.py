@@ -24,8 +24,9 @@ PHONES = [f"1390000{i:04d}" for i in range(20)]
 
 
 def tallied(deed) -> tuple:
-    row = RatingTally.objects.filter(deed=deed).values_list(*tally.COLUMNS).first()
-    return row or (0,) * len(tally.COLUMNS)
+    """The deed's counts: the sums of its shard rows."""
+    rows = RatingTally.objects.filter(deed=deed).values_list(*tally.COLUMNS)
+    return tuple(sum(column) for column in zip(*rows, strict=True)) or (0,) * len(tally.COLUMNS)
 
 
 def counted(deed) -> tuple:
@@ -109,7 +110,7 @@ class TallyTests(DeedsTestCase):
             self.rate(0, Level.GOOD)
             other = self.deed("另一件")
             services.rate_panel(deed=other, member=self.members[1], level=Level.FAIR, channel="ask")
-        RatingTally.objects.filter(deed=other).update(n_3=99)  # a damaged row
+        RatingTally.objects.filter(deed=other).update(n_3=99)  # damaged rows
         tally.recount([other.pk])
         self.assertEqual(tallied(other), counted(other))
         self.pipes.delete()
@@ -198,3 +199,14 @@ class ConcurrentRatersTests(TransactionTestCase):
             t.join(timeout=20)
         self.assertEqual(errors, [])
         self.assertEqual(tallied(self.deed), (0, 0, 0, 1, 1, 0, 0, 0))
+
+    def test_one_deeds_ratings_spread_over_its_shards(self):
+        Rating.objects.bulk_create(
+            Rating(
+                deed_id=self.deed.pk, level=5, first_level=5, channel="public", rater_key=f"s{i}"
+            )
+            for i in range(2 * RatingTally.SHARDS)
+        )
+        shards = set(RatingTally.objects.filter(deed=self.deed).values_list("shard", flat=True))
+        self.assertEqual(len(shards), RatingTally.SHARDS)
+        self.assertEqual(tallied(self.deed)[4], 2 * RatingTally.SHARDS)
