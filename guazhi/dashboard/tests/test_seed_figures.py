@@ -234,6 +234,7 @@ class DashboardPageTests(TestCase):
         self.get("zzb", "/dashboard/")
         with CaptureQueriesContext(connection) as cached:
             first = self.client.get("/dashboard/")
+
         def figure_queries(captured):
             return [
                 q["sql"]
