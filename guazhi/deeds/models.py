@@ -490,9 +490,9 @@ class Throttle(models.Model):
 
 class RatingTally(models.Model):
     """Per deed, the counts its figures need: valid ratings per current level, excluded ones,
-    bad ones (first rating 不满意 or 非常不满意, not excluded) and those of them rectified —
-    spread over up to `SHARDS` rows per deed (by rating id), so that raters of one deed do not
-    all queue for the same row; a deed's counts are the sums of its rows.
+    bad ones (first rating 不满意 or 非常不满意, not excluded) and those of them rectified.
+    A deed's counts are the sums of its rows: usually one (shard 0); a burst of raters of the
+    same deed adds rows rather than queueing for one (tally.py).
 
     Kept by database triggers (migration 0002, `tally.py`) on every insert, update and delete
     of ratings and rectifications, whatever wrote them — the services, the public rating's
@@ -500,8 +500,6 @@ class RatingTally(models.Model):
     stays right when raters of one deed commit at the same time. The figures of many deeds
     (dashboard, per-unit figures) sum these rows instead of scanning every rating. Never
     written by the application; `tally.recount()` rebuilds them from the ratings."""
-
-    SHARDS = 32
 
     deed = models.ForeignKey(
         Deed,

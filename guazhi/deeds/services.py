@@ -42,6 +42,7 @@ from .models import (
     PhoneCode,
     Policy,
     Rating,
+    RatingTally,
     Rectification,
     ReworkTask,
     Status,
@@ -899,31 +900,35 @@ def figures(qs: QuerySet[Deed]) -> Figures:
 
 def figures_by(qs: QuerySet[Deed], group: str | None) -> dict:
     """`figures` per value of a Deed field (e.g. "unit_id", "cadre_id"; None: one group
-    keyed None), in three queries whatever the number of groups (the deeds with their rating
-    tallies, the statuses, the policy)."""
+    keyed None), in four queries whatever the number of groups (the statuses, the deeds,
+    their rating tallies, the policy)."""
     first = first_open()
     # Responded: some progress recorded or a status other than the first reached. As IN
     # (SELECT …) the database hashes each list once instead of probing it per deed.
     progress = Evidence.objects.values("deed_id")
     moved = StatusChange.objects.exclude(to_status=first).values("deed_id")
     done_q = Q(done_on__isnull=False)
-    # A deed joins its tally rows (up to RatingTally.SHARDS): deeds are counted distinct,
-    # the tallies summed — the ratings from one row per shard, not ten ratings per deed.
     aggregates = {
-        "deeds": Count("pk", distinct=True),
-        "responded": Count("pk", filter=Q(pk__in=progress) | Q(pk__in=moved), distinct=True),
-        "solved": Count("pk", filter=done_q, distinct=True),
-        "on_time": Count("pk", filter=done_q & Q(done_on__lte=F("promised_on")), distinct=True),
-        **{column: Sum(f"tallies__{column}") for column in TALLY_COLUMNS},
+        "deeds": Count("pk"),
+        "responded": Count("pk", filter=Q(pk__in=progress) | Q(pk__in=moved)),
+        "solved": Count("pk", filter=done_q),
+        "on_time": Count("pk", filter=done_q & Q(done_on__lte=F("promised_on"))),
     }
+    # The ratings from the deeds' tallies (RatingTally, about one row per deed), not from
+    # their ratings (ten per deed).
+    tallies = RatingTally.objects.filter(deed__in=qs.values("pk")).order_by()
+    sums = {column: Sum(column) for column in TALLY_COLUMNS}
     if group:
         rows = {row[group]: row for row in qs.values(group).annotate(**aggregates).order_by()}
+        path = f"deed__{group}"
+        summed = {row[path]: row for row in tallies.values(path).annotate(**sums)}
     else:
         rows = {None: qs.aggregate(**aggregates)}
+        summed = {None: tallies.aggregate(**sums)}
     weight = policy().basic_weight
     ratings = {}
-    for key, row in rows.items():
-        n = {column: row[column] or 0 for column in TALLY_COLUMNS}
+    for key in rows:
+        n = {column: (summed.get(key) or {}).get(column) or 0 for column in TALLY_COLUMNS}
         counts = {level: n[f"n_{level}"] for level in Level.values}
         ratings[key] = _rating_figures(counts, n["n_excluded"], n["n_bad"], n["n_fixed"], weight)
     return {

@@ -1,14 +1,17 @@
 """The database triggers that keep `RatingTally` (models.py) and the recount that rebuilds it.
 
-Each change adds its difference to a row of the deed, so two raters of the same deed
-committing at once both count: the row lock taken by the update orders them, and each adds
-its own rating. A rating's row is its deed's shard `rating id % SHARDS` (its rectification
-counts in the same one), so a burst of raters of one deed spreads over `SHARDS` rows instead
-of queueing for one. On the issue-8 benchmark (6,000 ratings of one deed from 48 clients,
-PostgreSQL, same day): no tallies 347 ratings/s; one row per deed 209/s; 8 rows by statement
-trigger 300/s; 32 rows by a row trigger doing a plain UPDATE 340/s. New ratings use that row
-trigger (the hot path); the other changes use statement triggers over transition tables (a
-bulk update is one upsert per deed and shard). SQLite uses row triggers throughout.
+Each change adds its difference to a row of the deed; a deed's counts are the sums of its
+rows, so it does not matter which row a difference lands in. Usually a deed has one row
+(shard 0). A new rating on PostgreSQL adds itself to the first row of its deed that no other
+transaction holds (`FOR UPDATE SKIP LOCKED`) and opens a new row only when all are held, so a
+burst of raters of one deed spreads over as many rows as there are raters at once instead of
+queueing for one, and a quiet deed keeps one row. On the issue-8 benchmark (6,000 ratings of
+one deed from 48 clients, PostgreSQL, same day and machine): no tallies 347 ratings/s; one
+row per deed 209/s; 32 rows by rating id 340/s but 10 rows for a deed of 10 ratings, which
+made the dashboard's sums as slow as counting the ratings. Two raters committing at once both
+count: each adds its own difference under its row's lock. Other changes go to shard 0 by
+statement triggers over transition tables (a bulk update is one upsert per deed). SQLite,
+with one writer at a time, uses row triggers and shard 0 throughout.
 
 A rating contributes, when not excluded: 1 to its current level, 1 to `n_bad` if its first
 level was bad, and 1 to `n_fixed` if it is bad and its rectification is done; when excluded:
@@ -22,9 +25,6 @@ from __future__ import annotations
 
 from django.db import connection
 
-from .models import RatingTally
-
-SHARDS = RatingTally.SHARDS
 LEVELS = (1, 2, 3, 4, 5)
 BAD = "(1, 2)"
 COLUMNS = [*(f"n_{level}" for level in LEVELS), "n_excluded", "n_bad", "n_fixed"]
@@ -64,20 +64,13 @@ _INSERT = f"INSERT INTO {TABLE} (deed_id, shard, {', '.join(COLUMNS)})"
 _CONFLICT = f"ON CONFLICT (deed_id, shard) DO UPDATE SET {_ADD}"
 
 
-def _shard(rating: str) -> str:
-    return f"({rating}.id % {SHARDS})"
-
-
 # --- PostgreSQL: statement triggers over transition tables, a row trigger for new ratings ---
 
 
 def _pg_upsert(terms: list[str], source: str, sign: str) -> str:
-    """`source` names the rating `r` (and the rectification `x`)."""
+    """`source` names the rating `r` (and the rectification `x`); into shard 0."""
     sums = ", ".join(f"{sign}SUM({term})" for term in terms)
-    return (
-        f"{_INSERT} SELECT r.deed_id, {_shard('r')}, {sums} FROM {source} "
-        f"GROUP BY r.deed_id, {_shard('r')} {_CONFLICT};"
-    )
+    return f"{_INSERT} SELECT r.deed_id, 0, {sums} FROM {source} GROUP BY r.deed_id {_CONFLICT};"
 
 
 def postgresql_sql() -> list[str]:
@@ -117,15 +110,20 @@ def postgresql_sql() -> list[str]:
     # A new rating, the public endpoint's hot path, by a row trigger: one plain upsert with a
     # cached plan costs less than a statement trigger's transition table (the benchmark's
     # server CPU per rating). A new rating has no rectification yet: nothing is fixed.
-    # The row usually exists: a plain UPDATE, cheaper than INSERT … ON CONFLICT's
-    # speculative insert; the upsert only for a deed's first rating in a shard.
+    # A new rating (the public endpoint's hot path): a plain UPDATE of a row of its deed that
+    # nobody else holds; if all are held (or there is none), a new row.
     name = "deeds_rating_tally_insert"
-    terms = _rating_terms("NEW", "FALSE")
-    adds = ", ".join(f"{c} = {c} + ({t})" for c, t in zip(COLUMNS, terms, strict=True))
+    terms = _rating_terms("NEW", "FALSE")  # a new rating has no rectification yet
+    adds = ", ".join(f"{c} = t.{c} + ({v})" for c, v in zip(COLUMNS, terms, strict=True))
+    free = (
+        f"SELECT id FROM {TABLE} WHERE deed_id = NEW.deed_id ORDER BY shard "
+        f"LIMIT 1 FOR UPDATE SKIP LOCKED"
+    )
+    next_shard = f"(SELECT COALESCE(MAX(shard) + 1, 0) FROM {TABLE} WHERE deed_id = NEW.deed_id)"
     statements += [
         f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-        f"UPDATE {TABLE} SET {adds} WHERE deed_id = NEW.deed_id AND shard = {_shard('NEW')}; "
-        f"IF NOT FOUND THEN {_row_upsert('NEW.deed_id', 'NEW.id', terms, '')} END IF; "
+        f"UPDATE {TABLE} t SET {adds} FROM ({free}) f WHERE t.id = f.id; "
+        f"IF NOT FOUND THEN {_row_upsert('NEW.deed_id', terms, '', shard=next_shard)} END IF; "
         f"RETURN NULL; END $$;",
         f"DROP TRIGGER IF EXISTS {name} ON deeds_rating;",
         f"CREATE TRIGGER {name} AFTER INSERT ON deeds_rating "
@@ -137,35 +135,28 @@ def postgresql_sql() -> list[str]:
 # --- SQLite: row triggers --------------------------------------------------------------------
 
 
-def _row_upsert(deed: str, rating_id: str, terms: list[str], sign: str) -> str:
+def _row_upsert(deed: str, terms: list[str], sign: str, shard: str = "0") -> str:
     values = ", ".join(f"{sign}({term})" for term in terms)
     # SELECT … WHERE: SQLite needs a WHERE before ON CONFLICT in INSERT … SELECT; it also
     # skips a rectification whose rating is already gone.
-    return (
-        f"{_INSERT} SELECT {deed}, ({rating_id} % {SHARDS}), {values} "
-        f"WHERE {deed} IS NOT NULL {_CONFLICT};"
-    )
+    return f"{_INSERT} SELECT {deed}, {shard}, {values} WHERE {deed} IS NOT NULL {_CONFLICT};"
 
 
 def sqlite_sql() -> list[str]:
     def rect(x: str, sign: str) -> str:
         rating = f"(SELECT r.{{}} FROM deeds_rating r WHERE r.id = {x}.rating_id)"
         valid_bad = f"{rating.format('excluded')} = 0 AND {rating.format('first_level')} IN {BAD}"
-        return _row_upsert(
-            rating.format("deed_id"), f"{x}.rating_id", _rect_terms(x, valid_bad), sign
-        )
+        return _row_upsert(rating.format("deed_id"), _rect_terms(x, valid_bad), sign)
 
     inserted = _rating_terms("NEW", "FALSE")  # no rectification yet
     new = _rating_terms("NEW", _fixed_of("NEW"))
     old = _rating_terms("OLD", _fixed_of("OLD"))
     bodies = {
-        ("deeds_rating", "INSERT"): _row_upsert("NEW.deed_id", "NEW.id", inserted, ""),
+        ("deeds_rating", "INSERT"): _row_upsert("NEW.deed_id", inserted, ""),
         ("deeds_rating", "UPDATE"): (
-            _row_upsert("OLD.deed_id", "OLD.id", old, "-")
-            + " "
-            + _row_upsert("NEW.deed_id", "NEW.id", new, "")
+            _row_upsert("OLD.deed_id", old, "-") + " " + _row_upsert("NEW.deed_id", new, "")
         ),
-        ("deeds_rating", "DELETE"): _row_upsert("OLD.deed_id", "OLD.id", old, "-"),
+        ("deeds_rating", "DELETE"): _row_upsert("OLD.deed_id", old, "-"),
         ("deeds_rectification", "INSERT"): rect("NEW", ""),
         ("deeds_rectification", "UPDATE"): rect("OLD", "-") + " " + rect("NEW", ""),
         ("deeds_rectification", "DELETE"): rect("OLD", "-"),
@@ -192,28 +183,23 @@ def install(schema_editor) -> None:
 
 
 def recount(deed_ids=None, using=None) -> None:
-    """Rebuild the rows of the given deeds (all when None) from their ratings."""
+    """Rebuild the rows of the given deeds (all when None) from their ratings: one row
+    (shard 0) per deed with ratings."""
     conn = using or connection
     terms = _rating_terms("r", "x.status = 'done'")
     sums = ", ".join(f"SUM({term})" for term in terms)
     ids = None if deed_ids is None else list(deed_ids)
     if ids == []:
         return
-    shard = _shard("r")
-    where = ""
-    if ids is not None:  # with parameters, a literal % must be doubled
-        shard = shard.replace("%", "%%")
-        where = f"WHERE r.deed_id IN ({', '.join(['%s'] * len(ids))})"
+    marks = ", ".join(["%s"] * len(ids or []))
+    where = f"WHERE r.deed_id IN ({marks})" if ids else ""
     with conn.cursor() as cursor:
         cursor.execute(
-            f"DELETE FROM {TABLE}"
-            + (f" WHERE deed_id IN ({', '.join(['%s'] * len(ids))})" if ids else ""),
-            ids,
+            f"DELETE FROM {TABLE}" + (f" WHERE deed_id IN ({marks})" if ids else ""), ids
         )
         cursor.execute(
-            f"{_INSERT} SELECT r.deed_id, {shard}, {sums} FROM deeds_rating r "
-            f"LEFT JOIN deeds_rectification x ON x.rating_id = r.id {where} "
-            f"GROUP BY r.deed_id, {shard}",
+            f"{_INSERT} SELECT r.deed_id, 0, {sums} FROM deeds_rating r "
+            f"LEFT JOIN deeds_rectification x ON x.rating_id = r.id {where} GROUP BY r.deed_id",
             ids,
         )
 
