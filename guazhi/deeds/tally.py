@@ -2,16 +2,15 @@
 
 Each change adds its difference to a row of the deed; a deed's counts are the sums of its
 rows, so it does not matter which row a difference lands in. Usually a deed has one row
-(shard 0). A new rating on PostgreSQL adds itself to the first row of its deed that no other
-transaction holds (`FOR UPDATE SKIP LOCKED`) and opens a new row only when all are held, so a
-burst of raters of one deed spreads over as many rows as there are raters at once instead of
-queueing for one, and a quiet deed keeps one row. On the issue-8 benchmark (6,000 ratings of
-one deed from 48 clients, PostgreSQL, same day and machine): no tallies 347 ratings/s; one
-row per deed 209/s; 32 rows by rating id 340/s but 10 rows for a deed of 10 ratings, which
-made the dashboard's sums as slow as counting the ratings. Two raters committing at once both
-count: each adds its own difference under its row's lock. Other changes go to shard 0 by
+(shard 0). A new rating on PostgreSQL adds itself to row 0 unless another transaction holds
+it (`FOR UPDATE SKIP LOCKED`); then to the row of its own database session (shard 1 + the
+session's process id modulo 16), which no other transaction can hold. A burst of raters of
+one deed thus never queues, and a quiet deed keeps one row. Two raters committing at once
+both count: each adds its own difference under its row's lock. Other changes go to row 0 by
 statement triggers over transition tables (a bulk update is one upsert per deed). SQLite,
-with one writer at a time, uses row triggers and shard 0 throughout.
+with one writer at a time, uses row triggers and row 0 throughout. Measurements of the
+alternatives (one row, fixed shards by rating id, skip-locked over all rows) are in
+docs/benchmarks.md.
 
 A rating contributes, when not excluded: 1 to its current level, 1 to `n_bad` if its first
 level was bad, and 1 to `n_fixed` if it is bad and its rectification is done; when excluded:
@@ -110,19 +109,24 @@ def postgresql_sql() -> list[str]:
     # A new rating, the public endpoint's hot path, by a row trigger: one plain upsert with a
     # cached plan costs less than a statement trigger's transition table (the benchmark's
     # server CPU per rating). A new rating has no rectification yet: nothing is fixed.
-    # A new rating (the public endpoint's hot path): a plain UPDATE of a row of its deed that
-    # nobody else holds; if all are held (or there is none), a new row.
+    # A new rating (the public endpoint's hot path): a plain UPDATE of the deed's row 0 unless
+    # another transaction holds it; then the row of this database session (1 + its process id
+    # modulo 16), which no other transaction can hold, so it never waits.
     name = "deeds_rating_tally_insert"
     terms = _rating_terms("NEW", "FALSE")  # a new rating has no rectification yet
     adds = ", ".join(f"{c} = t.{c} + ({v})" for c, v in zip(COLUMNS, terms, strict=True))
     free = (
-        f"SELECT id FROM {TABLE} WHERE deed_id = NEW.deed_id ORDER BY shard "
-        f"LIMIT 1 FOR UPDATE SKIP LOCKED"
+        f"SELECT id FROM {TABLE} WHERE deed_id = NEW.deed_id AND shard = 0 FOR UPDATE SKIP LOCKED"
     )
-    next_shard = f"(SELECT COALESCE(MAX(shard) + 1, 0) FROM {TABLE} WHERE deed_id = NEW.deed_id)"
+    next_shard = (
+        f"CASE WHEN EXISTS (SELECT 1 FROM {TABLE} WHERE deed_id = NEW.deed_id AND shard = 0) "
+        f"THEN 1 + pg_backend_pid() % 16 ELSE 0 END"
+    )
     statements += [
         f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-        f"UPDATE {TABLE} t SET {adds} FROM ({free}) f WHERE t.id = f.id; "
+        f"UPDATE {TABLE} t SET {adds} WHERE t.id = ({free}); "
+        f"IF NOT FOUND THEN UPDATE {TABLE} t SET {adds} WHERE t.deed_id = NEW.deed_id "
+        f"AND t.shard = 1 + pg_backend_pid() % 16; END IF; "
         f"IF NOT FOUND THEN {_row_upsert('NEW.deed_id', terms, '', shard=next_shard)} END IF; "
         f"RETURN NULL; END $$;",
         f"DROP TRIGGER IF EXISTS {name} ON deeds_rating;",
