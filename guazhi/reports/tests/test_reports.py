@@ -138,6 +138,27 @@ class ReportTests(TestCase):
             all("和平" in row[3] or row[3].startswith("沈阳市和平") for row in lines[1:])
         )
 
+    def test_every_report_gives_a_district_officer_a_part_of_the_citys_rows(self):
+        """Data scope on every report, in the page and both files: 和平区's officer gets some of
+        the city officer's rows, never a row the city officer does not have, never all."""
+        for slug in REPORTS:
+            with self.subTest(slug=slug):
+                self.as_user("zzb")
+                _n, _sheet, city = self.three_ways(slug)
+                self.as_user("heping")
+                count, sheet, district = self.three_ways(slug)
+                rows = [tuple(r) for r in district[1:]]
+                self.assertEqual((count, sheet.max_row - 1), (len(rows), len(rows)))
+                if slug in ("composition", "outcomes"):  # one row per batch: fewer cadres
+                    sent = city[0].index("选派人数")
+                    self.assertLess(
+                        sum(int(r[sent]) for r in rows if r[1] != "合计"),
+                        sum(int(r[sent]) for r in city[1:] if r[1] != "合计"),
+                    )
+                    continue
+                self.assertTrue(set(rows) <= {tuple(r) for r in city[1:]})
+                self.assertLess(len(rows), len(city) - 1)
+
     def test_every_download_is_audited_with_its_report_count_and_filters(self):
         self.as_user("heping")
         before = AuditEntry.objects.filter(action="export").count()
