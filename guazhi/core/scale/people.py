@@ -12,6 +12,7 @@ from functools import cache
 from django.contrib.auth.hashers import make_password
 from stdnum.cn import ric
 
+from guazhi.cadres import demo
 from guazhi.cadres.models import (
     AnnualAssessment,
     Cadre,
@@ -117,39 +118,8 @@ TAGS = [
     ("文字综合", "综合"),
     ("外事外语", "综合"),
 ]
-SURNAMES = (
-    "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢"
-    "蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟"
-    "龙万段雷钱汤尹黎易常武乔贺赖龚文"
-)
-GIVEN = (
-    "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉萍红娥玲芬燕彬鹏飞宇浩然思远博文佳琪"
-    "晨曦子涵欣怡梓轩一鸣志远海峰立新建国晓东丹阳雪梅"
-)
-SCHOOLS = [
-    "东北大学",
-    "辽宁大学",
-    "沈阳工业大学",
-    "东北财经大学",
-    "大连理工大学",
-    "沈阳农业大学",
-    "吉林大学",
-    "中国人民大学",
-    "北京师范大学",
-    "哈尔滨工业大学",
-]
-MAJORS = [
-    "经济学",
-    "工商管理",
-    "法学",
-    "计算机科学与技术",
-    "农学",
-    "汉语言文学",
-    "金融学",
-    "城市规划",
-    "行政管理",
-    "国际贸易",
-]
+# Names, schools and majors: the demo's lists (cadres/demo.py).
+SURNAMES, GIVEN, SCHOOLS, MAJORS = demo.SURNAMES, demo.GIVEN, demo.SCHOOLS, demo.MAJORS
 POSTS = [
     "科员",
     "副主任科员",
