@@ -296,6 +296,7 @@ def _projects(result: Overview, user, programme: Programme, batch) -> None:
     qs = result.period.projects(projects_access.projects_for(user).filter(programme=programme))
     if batch is not None:
         qs = qs.filter(batch=batch)
+    qs = _settled(qs)
     b = batch.pk if batch else None
     around = result.period.project_params()
     by_stage = {
@@ -352,6 +353,20 @@ def _projects(result: Overview, user, programme: Programme, batch) -> None:
         .order_by("-n", "-date")[:5]
     )
     result.events = [Figure(e.name, e.n, reverse("projects:event", args=[e.pk])) for e in events]
+
+
+SETTLE_LIMIT = 1_000
+
+
+def _settled(qs):
+    """A scope that is more than a plain filter (a district officer's projects: his units',
+    those he owns, works on, leads a team for …) costs its subqueries in each of the section's
+    queries; up to SETTLE_LIMIT projects it is worked out once, as a list of ids. Above, an
+    id list costs more than the subqueries. One query either way (the count stays fixed)."""
+    ids = list(qs.order_by().values_list("pk", flat=True)[: SETTLE_LIMIT + 1])
+    if len(ids) > SETTLE_LIMIT:
+        return qs
+    return qs.model.objects.filter(pk__in=ids)
 
 
 def _grades(result: Overview, user, programme: Programme, batch) -> None:
