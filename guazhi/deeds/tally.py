@@ -106,12 +106,10 @@ def postgresql_sql() -> list[str]:
             f"CREATE TRIGGER {name} AFTER {event} ON {table} REFERENCING {referencing} "
             f"FOR EACH STATEMENT EXECUTE FUNCTION {name}();",
         ]
-    # A new rating, the public endpoint's hot path, by a row trigger: one plain upsert with a
-    # cached plan costs less than a statement trigger's transition table (the benchmark's
-    # server CPU per rating). A new rating has no rectification yet: nothing is fixed.
-    # A new rating (the public endpoint's hot path): a plain UPDATE of the deed's row 0 unless
-    # another transaction holds it; then the row of this database session (1 + its process id
-    # modulo 16), which no other transaction can hold, so it never waits.
+    # A new rating (the public endpoint's hot path), by a row trigger with cached plans: a
+    # plain UPDATE of the deed's row 0 unless another transaction holds it; then the row of
+    # this database session (1 + its process id modulo 16), which no other transaction can
+    # hold, so it never waits; an upsert only for a deed's or a session's first row.
     name = "deeds_rating_tally_insert"
     terms = _rating_terms("NEW", "FALSE")  # a new rating has no rectification yet
     adds = ", ".join(f"{c} = t.{c} + ({v})" for c, v in zip(COLUMNS, terms, strict=True))
