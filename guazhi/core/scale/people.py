@@ -100,24 +100,7 @@ CITY_BUREAUS = [
     ("沈阳市营商环境建设局", "市营商局"),
 ]
 
-TAGS = [
-    ("招商引资", "经济"),
-    ("项目管理", "经济"),
-    ("产业规划", "经济"),
-    ("金融", "经济"),
-    ("商贸流通", "经济"),
-    ("农业农村", "农业"),
-    ("乡村振兴", "农业"),
-    ("科技创新", "科技"),
-    ("信息化", "科技"),
-    ("城市规划", "城建"),
-    ("教育", "社会"),
-    ("医疗卫生", "社会"),
-    ("基层治理", "社会"),
-    ("法律", "综合"),
-    ("文字综合", "综合"),
-    ("外事外语", "综合"),
-]
+TAGS = demo.TAGS  # the demo's expertise tags (cadres/demo.py)
 # Names, schools and majors: the demo's lists (cadres/demo.py).
 SURNAMES, GIVEN, SCHOOLS, MAJORS = demo.SURNAMES, demo.GIVEN, demo.SCHOOLS, demo.MAJORS
 POSTS = [
