@@ -147,19 +147,24 @@ class Sheet(FPDF):
                     row.cell(pair[0], style=label)
                     row.cell(pair[1] or "—", colspan=pair[2] if len(pair) > 2 else 1)
 
-    def block(self, label: str, lines: Sequence[str], empty: str = "（无）") -> None:
-        """A labelled box of running text (a resume, a summary)."""
+    def _boxes(self, rows: Sequence[tuple[str, str]], v_align: str = "M") -> None:
+        """A two-column table: a shaded label cell and a box of text beside it."""
         self.set_font("song", size=10.5)
         with self.table(
             col_widths=(22, 152),
             first_row_as_headings=False,
             line_height=LINE,
             padding=(1.5, 2),
-            v_align="TOP",
+            v_align=v_align,
         ) as table:
-            row = table.row()
-            row.cell(label, style=FontFace(fill_color=LABEL_FILL), align="CENTER", v_align="M")
-            row.cell("\n".join(lines) if lines else empty)
+            for label, text in rows:
+                row = table.row()
+                row.cell(label, style=FontFace(fill_color=LABEL_FILL), align="CENTER", v_align="M")
+                row.cell(text)
+
+    def block(self, label: str, lines: Sequence[str], empty: str = "（无）") -> None:
+        """A labelled box of running text (a resume, a summary)."""
+        self._boxes([(label, "\n".join(lines) if lines else empty)], v_align="TOP")
 
     def rows(
         self,
@@ -187,17 +192,8 @@ class Sheet(FPDF):
 
     def signatures(self, boxes: Sequence[str]) -> None:
         """Opinion boxes to be signed on paper: 意见, 盖章, 年 月 日."""
-        self.set_font("song", size=10.5)
-        with self.table(
-            col_widths=(22, 152),
-            first_row_as_headings=False,
-            line_height=LINE,
-            padding=(1.5, 2),
-        ) as table:
-            for label in boxes:
-                row = table.row()
-                row.cell(label, style=FontFace(fill_color=LABEL_FILL), align="CENTER")
-                row.cell("\n\n" + " " * 60 + "（盖章）\n" + " " * 56 + "年    月    日")
+        stamp = "\n\n" + " " * 60 + "（盖章）\n" + " " * 56 + "年    月    日"
+        self._boxes([(label, stamp) for label in boxes])
 
     def render(self) -> bytes:
         return bytes(self.output())
