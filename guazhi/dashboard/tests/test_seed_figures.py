@@ -269,3 +269,20 @@ class DashboardPageTests(TestCase):
         version = cache.get(services.VERSION_KEY)
         audit.record("export", object_type="x", object_repr="y", message="z")
         self.assertEqual(cache.get(services.VERSION_KEY), version)
+
+    def test_another_districts_filter_shows_a_district_officer_nothing_outside_his_scope(self):
+        """The district filter narrows the viewer's scope; it never widens it: 和平区's officer
+        asking for 浑南区 sees none of 浑南区's cadres, and of the projects landing there only
+        his own units' (the city officer sees more of both)."""
+        from guazhi.projects import access as projects_access
+
+        user = User.objects.get(username="heping")
+        heping = services.overview(user, district="浑南区")
+        city = services.overview(User.objects.get(username="zzb"), district="浑南区")
+        self.assertGreater(city.cadres.value, 0)
+        self.assertEqual(heping.cadres.value, 0)
+        own = projects_access.projects_for(user).filter(
+            programme=heping.programme, district="浑南区"
+        )
+        self.assertEqual(heping.projects.value, own.count())
+        self.assertLess(heping.projects.value, city.projects.value)
