@@ -190,6 +190,33 @@ else:
 # One request, one transaction: a failing request writes nothing partial.
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# A read replica (PostgreSQL streaming replica) for the dashboards and reports: inside those
+# views the business records are read there, everything else stays on the primary
+# (guazhi/core/dbrouter.py; docs/deploy.md).
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
+    )
+    # Tests read the replica through the primary's connection instead of a second database.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["guazhi.core.dbrouter.ReplicaRouter"]
+
+# --- Cache ----------------------------------------------------------------------------------
+# One server: each worker process keeps its own memory cache. Two or more app servers must
+# share one (REDIS_URL), so that the dashboard's invalidation, the site settings and the
+# login throttle hold across them (docs/deploy.md).
+REDIS_URL = env("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env("GUAZHI_CACHE_PREFIX", "guazhi"),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Authentication -------------------------------------------------------------------------
 AUTH_USER_MODEL = "core.User"
@@ -291,7 +318,9 @@ STORAGES = {
 }
 WHITENOISE_MANIFEST_STRICT = False
 WHITENOISE_USE_FINDERS = not PRODUCTION
-MEDIA_ROOT = VAR_DIR / "media"
+# Uploads (meeting attachments, deed photos, roster files between check and import). Several
+# app servers must point this at one shared directory (NFS or similar; docs/deploy.md).
+MEDIA_ROOT = Path(env("GUAZHI_MEDIA_ROOT", str(VAR_DIR / "media")))
 # Meeting attachments: never served as static files, only through a view that checks scope.
 ATTACHMENT_MAX_MB = env_int("GUAZHI_ATTACHMENT_MAX_MB", 10)
 # How long the dashboard keeps a viewer's figures (dashboard/services.cached_overview); an

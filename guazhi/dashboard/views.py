@@ -6,12 +6,14 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from guazhi.core.access import require
+from guazhi.core.dbrouter import replica_reads
 
 from . import services
 from .forms import FilterForm
 
 
 @login_required
+@replica_reads
 def index(request):
     require(request.user, "programmes.view_placement")
     form = FilterForm(request.GET)

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from guazhi.cadres import access as cadres_access
 from guazhi.core import audit
+from guazhi.core.dbrouter import replica_iter, replica_reads
 from guazhi.core.models import AuditEntry
 from guazhi.core.views import paginate
 
@@ -43,6 +44,7 @@ def index(request):
 
 
 @login_required
+@replica_reads
 def page(request, slug):
     report, filters, params = _report(request, slug)
     rows = report.rows(request.user, params)
@@ -75,6 +77,7 @@ def page(request, slug):
 
 
 @login_required
+@replica_reads
 def export(request, slug, fmt):
     if fmt not in ("xlsx", "csv"):
         raise Http404
@@ -91,7 +94,7 @@ def export(request, slug, fmt):
     name = f"{report.slug}-{timezone.localtime():%Y%m%d-%H%M}.{fmt}"
     if fmt == "csv":
         response = StreamingHttpResponse(
-            csv_lines(report, rows, params), content_type="text/csv; charset=utf-8"
+            replica_iter(csv_lines(report, rows, params)), content_type="text/csv; charset=utf-8"
         )
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
@@ -119,6 +122,7 @@ def _pdf(request, content_or_error, name: str, obj, what: str):
 
 
 @login_required
+@replica_reads
 def cadre_pdf(request, pk):
     cadre = cadres_access.access_cadre(request.user, pk)
     return _pdf(
