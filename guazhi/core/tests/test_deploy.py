@@ -327,7 +327,23 @@ class TwoAppServersTests(SimpleTestCase):
         self.assertIn(first, report)
         self.assertNotIn(second, report)
 
-        # 6. Logging out on B ends the session on A too.
+        # 6. A roster uploaded to A is checked and imported on B: the file waits between
+        # the two steps in the shared uploads directory.
+        upload_page = zzb.get(f"{self.a}/cadres/import/", timeout=30).text
+        fields = form_fields(upload_page, "unit")
+        template = zzb.get(f"{self.a}/cadres/import/template.xlsx", timeout=30).content
+        response = zzb.post(
+            f"{self.a}/cadres/import/",
+            data=fields,
+            files={"file": ("两台服务器.xlsx", template)},
+            headers={"Referer": f"{self.a}/cadres/import/"},
+            timeout=30,
+        )
+        self.assertIn("/cadres/import/check/", response.url, response.text[-800:])
+        self.assertIn("两台服务器.xlsx", self.on(self.b, zzb, "/cadres/import/check/"))
+        self.assertTrue(any((self.tmp / "shared-media" / "imports").iterdir()))
+
+        # 7. Logging out on B ends the session on A too.
         import requests
 
         logout_page = self.on(self.b, zzb, "/")
