@@ -5,6 +5,8 @@ from datetime import timedelta
 import time_machine
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -133,6 +135,21 @@ class IdleTimeoutTests(BaseTestCase):
             for _ in range(3):
                 clock.shift(timedelta(minutes=20))
                 self.assertEqual(self.client.get("/users/").status_code, 200)
+
+    def test_requests_within_a_minute_do_not_rewrite_the_session(self):
+        with time_machine.travel(timezone.now(), tick=False) as clock:
+            self.login(self.bob)
+            self.client.get("/users/")
+            clock.shift(timedelta(seconds=30))
+            with CaptureQueriesContext(connection) as quiet:
+                self.assertEqual(self.client.get("/users/").status_code, 200)
+            clock.shift(timedelta(seconds=31))
+            with CaptureQueriesContext(connection) as refreshed:
+                self.assertEqual(self.client.get("/users/").status_code, 200)
+        writes = [q["sql"] for q in quiet.captured_queries if "UPDATE" in q["sql"]]
+        self.assertFalse([sql for sql in writes if "django_session" in sql])
+        writes = [q["sql"] for q in refreshed.captured_queries if "UPDATE" in q["sql"]]
+        self.assertTrue([sql for sql in writes if "django_session" in sql])
 
     def test_htmx_requests_are_redirected_with_a_header(self):
         with time_machine.travel(timezone.now(), tick=False) as clock:
