@@ -15,6 +15,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from guazhi.core.versioning import Versioned
 from guazhi.programmes.models import Batch, Placement, Post, Programme
 
 PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
@@ -100,7 +101,7 @@ class TemplateItem(models.Model):
         return f"{self.indicator} {self.weight}"
 
 
-class Plan(models.Model):
+class Plan(Versioned):
     """One version of a cadre's personalised indicator plan. Approved versions are never
     edited: a change makes a new draft version that needs agreement and approval again."""
 

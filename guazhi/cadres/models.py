@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from guazhi.core import crypto
 from guazhi.core.models import OrgUnit
 from guazhi.core.personal import mask_mobile
+from guazhi.core.versioning import Versioned
 
 from . import codes
 
@@ -66,7 +67,7 @@ class CadreQuerySet(models.QuerySet):
         return self.filter(pool_memberships__left_on__isnull=True).distinct()
 
 
-class Cadre(models.Model):
+class Cadre(Versioned):
     class Gender(models.TextChoices):
         MALE = "男", _("男")
         FEMALE = "女", _("女")

@@ -403,7 +403,9 @@ def verify(chunk_size: int = 2000) -> VerifyResult:
 
 def track(model: type[models.Model], *, exclude: Iterable[str] = (), masked: Iterable[str] = ()):
     """Audit every create, update and delete of `model` (and its many-to-many fields)."""
-    _tracked[model] = _Tracked(frozenset(exclude), frozenset(masked) | ALWAYS_MASKED)
+    # lock_version (core/versioning.py) changes on every save and means nothing to a reader.
+    exclude = frozenset(exclude) | {"lock_version"}
+    _tracked[model] = _Tracked(exclude, frozenset(masked) | ALWAYS_MASKED)
     for field in model._meta.many_to_many:
         m2m_changed.connect(_on_m2m, sender=field.remote_field.through, weak=False)
     return model

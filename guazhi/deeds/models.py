@@ -31,6 +31,7 @@ from guazhi.cadres.models import Cadre
 from guazhi.core import crypto
 from guazhi.core.models import OrgUnit
 from guazhi.core.personal import mask_mobile
+from guazhi.core.versioning import Versioned
 
 AMOUNT = {"max_digits": 12, "decimal_places": 2, "validators": [MinValueValidator(0)]}
 
@@ -97,7 +98,7 @@ DEFAULT_STATUSES = [
 ]
 
 
-class Deed(models.Model):
+class Deed(Versioned):
     class Source(models.TextChoices):
         VISIT = "visit", _("走访")
         HOTLINE = "hotline", _("12345 热线")

@@ -22,6 +22,7 @@ from guazhi.cadres.models import Cadre
 from guazhi.core import crypto
 from guazhi.core.models import OrgUnit
 from guazhi.core.personal import mask_mobile
+from guazhi.core.versioning import Versioned
 from guazhi.programmes.models import Batch, Programme
 
 AMOUNT = {"max_digits": 14, "decimal_places": 2, "validators": [MinValueValidator(0)]}
@@ -264,7 +265,7 @@ class ProjectQuerySet(models.QuerySet):
         )
 
 
-class Project(models.Model):
+class Project(Versioned):
     class Status(models.TextChoices):
         ACTIVE = "active", _("推进中")
         TERMINATED = "terminated", _("已终止")
