@@ -61,16 +61,8 @@ class Scope:
         return False
 
 
-def _role_scopes(user: User) -> list[tuple[str, set[str]]]:
-    cache = getattr(user, "_role_scope_cache", None)
-    if cache is None:
-        cache = []
-        roles = user.roles.prefetch_related("permissions__content_type")
-        for role in roles:
-            perms = {f"{p.content_type.app_label}.{p.codename}" for p in role.permissions.all()}
-            cache.append((role.scope, perms))
-        user._role_scope_cache = cache
-    return cache
+def _role_scopes(user: User) -> list[tuple[str, frozenset[str]]]:
+    return [(scope, perms) for _kind, scope, perms in user.role_grants()]
 
 
 def scope_for(user, perm: str) -> Scope:

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 from django.contrib.auth.backends import ModelBackend
-from django.contrib.auth.models import Permission
 
 
 class RoleBackend(ModelBackend):
-    def _role_permissions(self, user) -> set[str]:
+    def _role_permissions(self, user) -> frozenset[str]:
         cache = getattr(user, "_role_perm_cache", None)
         if cache is None:
-            rows = Permission.objects.filter(role__users=user).values_list(
-                "content_type__app_label", "codename"
-            )
-            cache = {f"{app}.{code}" for app, code in rows}
+            cache = frozenset().union(*(perms for _kind, _scope, perms in user.role_grants()))
             user._role_perm_cache = cache
         return cache
 

@@ -186,12 +186,39 @@ class User(AbstractUser):
         now = now or timezone.now()
         return bool(self.locked_until and self.locked_until > now)
 
-    def role_kinds(self) -> set[str]:
-        cache = getattr(self, "_role_kinds", None)
+    def role_grants(self) -> list[tuple[str, str, frozenset[str]]]:
+        """(kind, data scope, permissions as "app.codename") of each of the user's roles,
+        read once per request in one query: the backend's permissions, the data scope
+        (access.scope_for) and the administrator checks all come from here."""
+        cache = getattr(self, "_role_grants", None)
         if cache is None:
-            cache = set(self.roles.values_list("kind", flat=True)) if self.pk else set()
-            self._role_kinds = cache
+            roles: dict[int, tuple[str, str, set[str]]] = {}
+            rows = (
+                Role.objects.filter(users=self).values_list(
+                    "pk",
+                    "kind",
+                    "scope",
+                    "permissions__content_type__app_label",
+                    "permissions__codename",
+                )
+                if self.pk
+                else []
+            )
+            for pk, kind, scope, app, codename in rows:
+                perms = roles.setdefault(pk, (kind, scope, set()))[2]
+                if codename:
+                    perms.add(f"{app}.{codename}")
+            cache = [(kind, scope, frozenset(perms)) for kind, scope, perms in roles.values()]
+            self._role_grants = cache
         return cache
+
+    def forget_roles(self) -> None:
+        """Drop the roles read for this request (after they were changed)."""
+        for attr in ("_role_grants", "_role_perm_cache"):
+            self.__dict__.pop(attr, None)
+
+    def role_kinds(self) -> set[str]:
+        return {kind for kind, _scope, _perms in self.role_grants()}
 
     @property
     def is_platform_admin(self) -> bool:

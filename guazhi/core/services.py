@@ -154,8 +154,7 @@ def roles_assign(*, target: User, roles: list[Role], by: User) -> None:
         raise ServiceError(_("不能修改自己的角色。"))
     check_role_combination(roles)
     target.roles.set(roles)
-    for attr in ("_role_kinds", "_role_perm_cache", "_role_scope_cache"):
-        target.__dict__.pop(attr, None)
+    target.forget_roles()
 
 
 @transaction.atomic
