@@ -338,6 +338,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_VERSIONING_CLASS": None,
+    "EXCEPTION_HANDLER": "guazhi.core.apifields.exception_handler",  # stale edit → 409
     "PAGE_SIZE": 50,
 }
 SPECTACULAR_SETTINGS = {

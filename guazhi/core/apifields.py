@@ -31,6 +31,44 @@ def refused(exc, rename: dict[str, str] | None = None) -> Exception:
     return serializers.ValidationError(fields)
 
 
+class Conflict(APIException):
+    """409: the record was saved by someone else since the client read it (core/versioning.py);
+    nothing was written."""
+
+    status_code = 409
+    default_detail = "该记录已被他人修改，您的修改未保存。请重新读取后再提交。"
+    default_code = "conflict"
+
+
+def exception_handler(exc, context):
+    """DRF's handler, with a stale edit (versioning.StaleEdit, raised by a service) as 409."""
+    from rest_framework.views import exception_handler as drf_handler
+
+    from .versioning import StaleEdit
+
+    if isinstance(exc, StaleEdit):
+        exc = Conflict(str(exc))
+    return drf_handler(exc, context)
+
+
+CONFLICT_409 = OpenApiResponse(
+    inline_serializer("ConflictResponse", {"detail": serializers.CharField()}),
+    description="lock_version 与当前记录不符：记录在读取后已被他人修改（detail 说明谁、何时），"
+    "本次修改未保存。请重新读取（GET）后在最新内容上修改并带上新的 lock_version。",
+)
+
+
+def lock_version_field():
+    """The `lock_version` a write may carry (optimistic versioning, core/versioning.py)."""
+    return serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="读取该记录时得到的 lock_version。带上时，若记录在此之后已被他人修改（含阶段、"
+        "状态变更），返回 409 且不写入；省略时不作此检查（直接按当前内容修改）。",
+        error_messages={"invalid": "lock_version 应为整数", "min_value": "lock_version 应为正整数"},
+    )
+
+
 def require_role(user, perm: str, message: str) -> None:
     """403 with `message` unless an active user holds `perm` in some scope."""
     from rest_framework.exceptions import PermissionDenied

@@ -112,3 +112,18 @@ def claim(instance: Versioned, expected: int | None = None) -> None:
         raise StaleEdit(instance)
     instance.lock_version = expected + 1
     instance._lock_claimed = True
+
+
+def check(instance: Versioned, expected: int | None) -> None:
+    """For a record already read with select_for_update: refuse (StaleEdit) when the form or
+    client loaded another version. None (an API client that sent none): no check."""
+    if expected is not None and instance.lock_version != expected:
+        raise StaleEdit(instance)
+
+
+def form_field():
+    """The hidden field an edit form carries: the version the page was loaded with. Optional,
+    so a post without it (an old page, a script) saves as before, unchecked."""
+    from django import forms
+
+    return forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
