@@ -26,11 +26,13 @@ from guazhi.cadres.models import Cadre
 from guazhi.core.access import scope_for
 from guazhi.core.access import units_for as core_units_for
 from guazhi.core.apifields import (
+    CONFLICT_409,
     DETAIL_400,
     IdFilter,
     choice_field,
     codes,
     date_field,
+    lock_version_field,
     refused,
     related_field,
     require_role,
@@ -434,6 +436,7 @@ class ProjectSerializer(serializers.ModelSerializer):
             "idle_days",
             "created_at",
             "updated_at",
+            "lock_version",
         ]
         read_only_fields = fields
 
@@ -514,6 +517,7 @@ class ProjectChangeSerializer(ProjectWriteSerializer):
     programme = None
     found_by = None
     found_on = None
+    lock_version = lock_version_field()
 
 
 class MoveSerializer(serializers.Serializer):
@@ -539,6 +543,7 @@ class MoveSerializer(serializers.Serializer):
         Project.LandingForm.choices, help_text="落地形式：" + codes(Project.LandingForm.choices)
     )
     production_on = _date(help_text="投产日期（进入投产阶段时需要）")
+    lock_version = lock_version_field()
 
     def __init__(self, *args, project: Project | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -558,11 +563,13 @@ class TerminateSerializer(serializers.Serializer):
     )
     note = _text(500, "终止项目须填写说明")
     day = _date(help_text="终止日期，省略为今天")
+    lock_version = lock_version_field()
 
 
 class ReopenSerializer(serializers.Serializer):
     note = _text(500, "重新启动须说明原因")
     day = _date(help_text="重新启动日期，省略为今天")
+    lock_version = lock_version_field()
 
 
 class StageChangeSerializer(serializers.ModelSerializer):
@@ -759,10 +766,11 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     @extend_schema(
         request=ProjectChangeSerializer,
-        responses={200: ProjectSerializer, 400: DETAIL_400},
+        responses={200: ProjectSerializer, 400: DETAIL_400, 409: CONFLICT_409},
     )
     def partial_update(self, request, pk=None):
-        """修改项目信息（阶段和佐证通过 move/ 变更）。"""
+        """修改项目信息（阶段和佐证通过 move/ 变更）。带上读取时的 lock_version 可防止覆盖他人
+        在此之后的修改：不符时返回 409，不写入。"""
         project = _project(request.user, pk, change=True)
         data = ProjectChangeSerializer(
             data=request.data,
@@ -779,7 +787,7 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     @extend_schema(
         request=MoveSerializer,
-        responses={200: ProjectSerializer, 400: DETAIL_400},
+        responses={200: ProjectSerializer, 400: DETAIL_400, 409: CONFLICT_409},
     )
     @action(detail=True, methods=["post"])
     def move(self, request, pk=None):
@@ -795,6 +803,7 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         to_stage = values.pop("to_stage")
         day = values.pop("day", None)
         note = values.pop("note", "")
+        lock_version = values.pop("lock_version", None)
         try:
             services.stage_move(
                 project=project,
@@ -803,6 +812,7 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
                 day=day,
                 note=note,
                 evidence=services.Evidence.of(values),
+                lock_version=lock_version,
             )
         except services.ProjectError as exc:
             raise refused(exc) from exc
@@ -810,7 +820,7 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     @extend_schema(
         request=TerminateSerializer,
-        responses={200: ProjectSerializer, 400: DETAIL_400},
+        responses={200: ProjectSerializer, 400: DETAIL_400, 409: CONFLICT_409},
     )
     @action(detail=True, methods=["post"])
     def terminate(self, request, pk=None):
@@ -826,7 +836,7 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     @extend_schema(
         request=ReopenSerializer,
-        responses={200: ProjectSerializer, 400: DETAIL_400},
+        responses={200: ProjectSerializer, 400: DETAIL_400, 409: CONFLICT_409},
     )
     @action(detail=True, methods=["post"])
     def reopen(self, request, pk=None):

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from guazhi.core import versioning
 from guazhi.core.forms import BootstrapMixin
 from guazhi.programmes.models import Batch
 
@@ -43,8 +44,9 @@ def _unit_label(u) -> str:
 
 
 def apply_errors(form: forms.Form, exc) -> None:
-    """Put a ProjectError's messages on the fields they name (the form's top otherwise)."""
-    for field, message in exc.errors.items():
+    """Put a ProjectError's messages on the fields they name (the form's top otherwise); a
+    stale edit (versioning.StaleEdit) goes on top."""
+    for field, message in getattr(exc, "errors", {"": str(exc)}).items():
         form.add_error(field if field in form.fields else None, message)
 
 
@@ -182,6 +184,7 @@ class ProjectForm(BootstrapMixin, forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    lock_version = versioning.form_field()
 
     def __init__(self, *args, programmes, units, owners, cadres, batches, editing=False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -227,6 +230,7 @@ class MoveForm(BootstrapMixin, forms.Form):
         required=False,
     )
     production_on = forms.DateField(label=_("投产日期"), widget=DATE, required=False)
+    lock_version = versioning.form_field()
 
     GROUPS = {
         Stage.Evidence.SIGNING: ["signed_on", "signed_amount", "agreement_number", "event"],
@@ -257,6 +261,7 @@ class TerminateForm(BootstrapMixin, forms.Form):
         label=_("说明"), max_length=500, widget=forms.Textarea(attrs={"rows": 3})
     )
     day = forms.DateField(label=_("终止日期"), widget=DATE)
+    lock_version = versioning.form_field()
 
     def __init__(self, *args, reasons, **kwargs):
         super().__init__(*args, **kwargs)
@@ -268,6 +273,7 @@ class ReopenForm(BootstrapMixin, forms.Form):
         label=_("重新启动的原因"), max_length=500, widget=forms.Textarea(attrs={"rows": 3})
     )
     day = forms.DateField(label=_("日期"), widget=DATE)
+    lock_version = versioning.form_field()
 
 
 class MemberForm(BootstrapMixin, forms.Form):

@@ -30,7 +30,7 @@ from django.utils import timezone
 from stdnum.cn import uscc
 
 from guazhi.cadres.models import Cadre
-from guazhi.core import audit
+from guazhi.core import audit, versioning
 from guazhi.core.models import AuditEntry, OrgUnit, User
 from guazhi.core.personal import normalise_mobile, validate_mobile
 from guazhi.programmes.models import Placement, Programme
@@ -511,9 +511,12 @@ EDITABLE = (
 
 
 @transaction.atomic
-def project_update(*, project: Project, by: User, **values) -> Project:
+def project_update(
+    *, project: Project, by: User, lock_version: int | None = None, **values
+) -> Project:
     """Change the description of a project (not its stage or evidence: those go through
-    `stage_move`)."""
+    `stage_move`). `lock_version` is the version the form or client loaded: a project saved
+    since then (an edit, a stage change, a termination) is refused (versioning.StaleEdit)."""
     unknown = set(values) - set(EDITABLE)
     if unknown:
         raise ValueError(unknown)
@@ -526,9 +529,11 @@ def project_update(*, project: Project, by: User, **values) -> Project:
     batch = values.get("batch")
     if batch is not None and batch.programme_id != project.programme_id:
         raise ProjectError("所选批次不属于该合作项目", "batch")
+    versioning.claim(project, lock_version)
     for key, value in values.items():
         setattr(project, key, value.strip() if isinstance(value, str) else value)
-    project.save()
+    # Only what was edited: the progress date may have moved since the project was read.
+    project.save(update_fields=[*values, "updated_at"])
     return project
 
 
@@ -637,12 +642,18 @@ def stage_move(
     day: date | None = None,
     note: str = "",
     evidence: dict | Evidence | None = None,
+    lock_version: int | None = None,
 ) -> StageChange:
     """Move an active project to another stage of its programme. Forward moves may skip
     stages but must bring the evidence of every stage they enter that asks for one; a move
     back needs a note. `day` (default today) is when it happened: not in the future, not
-    before the project entered its current stage."""
+    before the project entered its current stage.
+
+    The project row is locked first and the move judged on what it holds then, so moves at
+    the same moment queue and each starts where the last left off (the history never forks
+    or skips); with `lock_version` (what the form showed) a project changed since is refused."""
     project = Project.objects.select_for_update().select_related("stage").get(pk=project.pk)
+    versioning.check(project, lock_version)
     day = day or _today()
     note = (note or "").strip()
     if project.status != Project.Status.ACTIVE:
@@ -699,12 +710,19 @@ def stage_move(
 
 @transaction.atomic
 def project_terminate(
-    *, project: Project, by: User, reason: str, note: str, day: date | None = None
+    *,
+    project: Project,
+    by: User,
+    reason: str,
+    note: str,
+    day: date | None = None,
+    lock_version: int | None = None,
 ) -> StageChange:
     """终止 from any stage, with a reason from the programme's list and a note."""
     project = (
         Project.objects.select_for_update().select_related("stage", "programme").get(pk=project.pk)
     )
+    versioning.check(project, lock_version)
     day = day or _today()
     if project.status == Project.Status.TERMINATED:
         raise ProjectError("项目已经终止", "reason")
@@ -742,11 +760,17 @@ def project_terminate(
 
 @transaction.atomic
 def project_reopen(
-    *, project: Project, by: User, note: str, day: date | None = None
+    *,
+    project: Project,
+    by: User,
+    note: str,
+    day: date | None = None,
+    lock_version: int | None = None,
 ) -> StageChange:
     """A terminated project starts again in the stage it was ended in; the reopening is kept
     in the history, the earlier termination too."""
     project = Project.objects.select_for_update().select_related("stage").get(pk=project.pk)
+    versioning.check(project, lock_version)
     day = day or _today()
     if project.status != Project.Status.TERMINATED:
         raise ProjectError("只有已终止的项目才能重新启动", "note")

@@ -23,6 +23,7 @@ from guazhi.core import audit
 from guazhi.core.access import scope_for
 from guazhi.core.access import units_for as core_units_for
 from guazhi.core.models import AuditEntry, Role
+from guazhi.core.versioning import StaleEdit
 from guazhi.core.views import paginate
 from guazhi.programmes import access as programme_access
 
@@ -409,14 +410,17 @@ def project_edit(request, pk):
     user = request.user
     project = access.access_project(user, pk, change=True)
     initial = {name: getattr(project, name) for name in services.EDITABLE}
+    initial["lock_version"] = project.lock_version
     form = _project_form(request, user, request.POST or None, initial=initial, editing=True)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         values = {k: data[k] for k in services.EDITABLE if k in data}
         values["planned_amount"] = values.get("planned_amount") or 0
         try:
-            services.project_update(project=project, by=user, **values)
-        except services.ProjectError as exc:
+            services.project_update(
+                project=project, by=user, lock_version=data["lock_version"], **values
+            )
+        except (services.ProjectError, StaleEdit) as exc:
             apply_errors(form, exc)
         else:
             messages.success(request, _("已保存。"))
@@ -503,6 +507,7 @@ def project_move(request, pk):
         "landed_amount": project.landed_amount or None,
         "landing_form": project.landing_form,
         "production_on": project.production_on,
+        "lock_version": project.lock_version,
     }
     form = MoveForm(
         request.POST or None,
@@ -521,8 +526,9 @@ def project_move(request, pk):
                 day=data["day"],
                 note=data["note"],
                 evidence=form.evidence(),
+                lock_version=data["lock_version"],
             )
-        except services.ProjectError as exc:
+        except (services.ProjectError, StaleEdit) as exc:
             apply_errors(form, exc)
         else:
             messages.success(request, _("已变更到“%(s)s”阶段。") % {"s": data["to_stage"].name})
@@ -552,7 +558,9 @@ def project_terminate(request, pk):
     project = access.access_project(user, pk, change=True)
     policy = services.policy_for(project.programme)
     form = TerminateForm(
-        request.POST or None, initial={"day": timezone.localdate()}, reasons=policy.reasons()
+        request.POST or None,
+        initial={"day": timezone.localdate(), "lock_version": project.lock_version},
+        reasons=policy.reasons(),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -562,8 +570,9 @@ def project_terminate(request, pk):
                 reason=form.cleaned_data["reason"],
                 note=form.cleaned_data["note"],
                 day=form.cleaned_data["day"],
+                lock_version=form.cleaned_data["lock_version"],
             )
-        except services.ProjectError as exc:
+        except (services.ProjectError, StaleEdit) as exc:
             apply_errors(form, exc)
         else:
             messages.success(request, _("项目已终止，终止原因已记录。"))
@@ -586,7 +595,10 @@ def project_terminate(request, pk):
 def project_reopen(request, pk):
     user = request.user
     project = access.access_project(user, pk, change=True)
-    form = ReopenForm(request.POST or None, initial={"day": timezone.localdate()})
+    form = ReopenForm(
+        request.POST or None,
+        initial={"day": timezone.localdate(), "lock_version": project.lock_version},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.project_reopen(
@@ -594,8 +606,9 @@ def project_reopen(request, pk):
                 by=user,
                 note=form.cleaned_data["note"],
                 day=form.cleaned_data["day"],
+                lock_version=form.cleaned_data["lock_version"],
             )
-        except services.ProjectError as exc:
+        except (services.ProjectError, StaleEdit) as exc:
             apply_errors(form, exc)
         else:
             messages.success(request, _("项目已重新启动。"))
