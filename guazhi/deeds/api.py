@@ -38,11 +38,13 @@ from guazhi.cadres import access as cadre_access
 from guazhi.cadres.models import Cadre
 from guazhi.core.access import scope_for
 from guazhi.core.apifields import (
+    CONFLICT_409,
     DETAIL_400,
     IdFilter,
     choice_field,
     codes,
     date_field,
+    lock_version_field,
     refused,
     related_field,
     require_role,
@@ -324,6 +326,7 @@ class DeedSerializer(serializers.ModelSerializer):
             "created_by_name",
             "created_at",
             "updated_at",
+            "lock_version",
         ]
         read_only_fields = fields
 
@@ -530,6 +533,7 @@ class DeedChangeSerializer(DeedWriteSerializer):
 
     opened_on = None
     targets = None
+    lock_version = lock_version_field()
 
 
 class DeedStatusWriteSerializer(serializers.Serializer):
@@ -541,6 +545,7 @@ class DeedStatusWriteSerializer(serializers.Serializer):
     )
     day = _date(help_text="变更日期，省略为今天；不晚于今天，不早于登记日期")
     note = _text(500, help_text="说明；关闭、退回办理或指标未完成即办结时必填")
+    lock_version = lock_version_field()
 
 
 class DeedEvidenceWriteSerializer(serializers.Serializer):
@@ -702,10 +707,12 @@ class DeedViewSet(Gated, mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         return self._fresh(deed, status.HTTP_201_CREATED)
 
     @extend_schema(
-        request=DeedChangeSerializer, responses={200: DeedDetailSerializer, 400: DETAIL_400}
+        request=DeedChangeSerializer,
+        responses={200: DeedDetailSerializer, 400: DETAIL_400, 409: CONFLICT_409},
     )
     def partial_update(self, request, pk=None):
-        """修改实事信息（状态、指标和进展通过各自的操作变更）。"""
+        """修改实事信息（状态、指标和进展通过各自的操作变更）。带上读取时的 lock_version 可防止
+        覆盖他人在此之后的修改（含状态变更）：不符时返回 409，不写入。"""
         deed = self._deed(pk, change=True)
         data = DeedChangeSerializer(
             data=request.data, partial=True, deed=deed, context=self.get_serializer_context()
@@ -718,7 +725,8 @@ class DeedViewSet(Gated, mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         return self._fresh(deed)
 
     @extend_schema(
-        request=DeedStatusWriteSerializer, responses={200: DeedDetailSerializer, 400: DETAIL_400}
+        request=DeedStatusWriteSerializer,
+        responses={200: DeedDetailSerializer, 400: DETAIL_400, 409: CONFLICT_409},
     )
     @action(detail=True, methods=["post"], url_path="status")
     def change_status(self, request, pk=None):

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from guazhi.cadres.models import Cadre
+from guazhi.core import versioning
 from guazhi.core.forms import BootstrapMixin
 from guazhi.core.models import OrgUnit
 
@@ -20,7 +21,8 @@ AMOUNT = {"max_digits": 12, "decimal_places": 2, "min_value": 0}
 
 
 def apply_errors(form: forms.Form, exc) -> None:
-    for field, message in exc.errors.items():
+    """A DeedError's messages on the fields they name; a stale edit (StaleEdit) on top."""
+    for field, message in getattr(exc, "errors", {"": str(exc)}).items():
         form.add_error(field if field in form.fields else None, message)
 
 
@@ -89,6 +91,7 @@ class DeedForm(BootstrapMixin, forms.Form):
     )
     opened_on = forms.DateField(label=_("登记日期"), widget=DATE)
     promised_on = forms.DateField(label=_("承诺办结日期"), widget=DATE)
+    lock_version = versioning.form_field()
 
     def __init__(self, *args, units=None, cadres=None, editing=False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -100,6 +103,8 @@ class DeedForm(BootstrapMixin, forms.Form):
         )
         if editing:
             del self.fields["opened_on"]
+        else:
+            del self.fields["lock_version"]
 
 
 class TargetForm(BootstrapMixin, forms.Form):
@@ -130,6 +135,7 @@ class StatusForm(BootstrapMixin, forms.Form):
     to_status = forms.ModelChoiceField(label=_("变更为"), queryset=Status.objects.all())
     day = forms.DateField(label=_("日期"), widget=DATE)
     note = forms.CharField(label=_("说明"), required=False, max_length=500)
+    lock_version = versioning.form_field()
 
 
 class LookBackForm(BootstrapMixin, forms.Form):

@@ -26,7 +26,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from guazhi.cadres.models import Cadre
-from guazhi.core import audit, crypto
+from guazhi.core import audit, crypto, versioning
 from guazhi.core.models import OrgUnit, User
 from guazhi.core.personal import normalise_mobile
 
@@ -165,7 +165,10 @@ EDITABLE = ("title", "content", "source", "category", "urgent", "location", "uni
 
 
 @transaction.atomic
-def deed_update(*, deed: Deed, by: User, **values) -> Deed:
+def deed_update(*, deed: Deed, by: User, lock_version: int | None = None, **values) -> Deed:
+    """Change what a deed is about (not its status, targets or progress). `lock_version` is
+    the version the form or client loaded: a deed saved since (an edit, a status change, a
+    look-back sending it back) is refused (versioning.StaleEdit)."""
     unknown = set(values) - set(EDITABLE) - {"promised_on"}
     if unknown:
         raise ValueError(unknown)
@@ -175,9 +178,10 @@ def deed_update(*, deed: Deed, by: User, **values) -> Deed:
         raise DeedError("请填写地点", "location")
     if "promised_on" in values and values["promised_on"] < deed.opened_on:
         raise DeedError(f"承诺办结日期不能早于登记日期（{deed.opened_on:%Y-%m-%d}）", "promised_on")
+    versioning.claim(deed, lock_version)
     for key, value in values.items():
         setattr(deed, key, value.strip() if isinstance(value, str) else value)
-    deed.save()
+    deed.save(update_fields=[*values, "updated_at"])
     return deed
 
 
@@ -272,12 +276,19 @@ def evidence_add(
 
 @transaction.atomic
 def status_change(
-    *, deed: Deed, to_status: Status, by: User, day: date | None = None, note: str = ""
+    *,
+    deed: Deed,
+    to_status: Status,
+    by: User,
+    day: date | None = None,
+    note: str = "",
+    lock_version: int | None = None,
 ) -> StatusChange:
     """Move a deed to another status. Done: the done date is set and a look-back is scheduled
     (policy: lookback_days later). Back to open from done or closed, or closing, needs a
     note. Dates: not in the future, not before the deed was registered."""
     deed = Deed.objects.select_for_update().select_related("status").get(pk=deed.pk)
+    versioning.check(deed, lock_version)  # the status the form showed is still the deed's
     day = day or _today()
     note = (note or "").strip()
     if to_status.pk == deed.status_id:
@@ -409,6 +420,7 @@ def lookback_conclude(
             closed_on=None,
             promised_on=rework_deadline,
             reworks=deed.reworks + 1,
+            **versioning.BUMP,
         )
     return lookback
 

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from guazhi.cadres.models import Cadre
 from guazhi.core.access import scope_for
+from guazhi.core.versioning import StaleEdit
 from guazhi.core.views import paginate
 
 from . import access, services
@@ -138,12 +139,16 @@ def deed_edit(request, pk):
         | type(deed.unit).objects.filter(pk=deed.unit_id),
         cadres=_cadres_for(user) | Cadre.objects.filter(pk=deed.cadre_id),
         editing=True,
-        initial={**{f: getattr(deed, f) for f in fields}, "promised_on": deed.promised_on},
+        initial={
+            **{f: getattr(deed, f) for f in fields},
+            "promised_on": deed.promised_on,
+            "lock_version": deed.lock_version,
+        },
     )
     if request.method == "POST" and form.is_valid():
         try:
             services.deed_update(deed=deed, by=user, **form.cleaned_data)
-        except DeedError as exc:
+        except (DeedError, StaleEdit) as exc:
             apply_errors(form, exc)
         else:
             messages.success(request, _("已保存。"))
@@ -184,7 +189,7 @@ def deed_detail(request, pk):
             "can_review": access.can(user, "deeds.review_deed", deed),
             "evidence_form": EvidenceForm(deed=deed, initial={"day": _today()}),
             "target_form": TargetForm(),
-            "status_form": StatusForm(initial={"day": _today()}),
+            "status_form": StatusForm(initial={"day": _today(), "lock_version": deed.lock_version}),
             "public_url": _public_url(request, "deed", deed.public_key),
             "today": _today(),
         },
@@ -208,6 +213,8 @@ def _post_form(request, deed, form, action, success: str):
         except DeedError as exc:
             for message in exc.errors.values():
                 messages.error(request, message)
+        except StaleEdit as exc:
+            messages.error(request, str(exc))
         else:
             messages.success(request, success)
     else:

@@ -200,6 +200,8 @@ class ProjectForm(BootstrapMixin, forms.Form):
         if editing:
             for name in ("programme", "found_by", "found_on"):
                 del self.fields[name]
+        else:
+            del self.fields["lock_version"]
 
 
 class MoveForm(BootstrapMixin, forms.Form):
