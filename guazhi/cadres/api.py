@@ -4,7 +4,12 @@ and the roster/.lrmx import (dry run by default)."""
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -12,6 +17,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from guazhi.core import access as core_access
+from guazhi.core.apifields import CONFLICT_409, lock_version_field
 
 from . import access, importing, normalise
 from .models import Cadre, ExpertiseTag, Rank
@@ -69,6 +75,7 @@ class CadreSerializer(serializers.ModelSerializer):
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     resume = ResumeEntrySerializer(many=True, required=False)
     annual_results = AnnualSerializer(many=True, required=False)
+    lock_version = lock_version_field()
 
     class Meta:
         model = Cadre
@@ -87,6 +94,7 @@ class CadreSerializer(serializers.ModelSerializer):
             "resume",
             "annual_results",
             "updated_at",
+            "lock_version",
         ]
         read_only_fields = ["id_masked", "mobile_masked", "placement_status", "updated_at"]
 
@@ -160,7 +168,12 @@ class CadreSerializer(serializers.ModelSerializer):
             for k in ("name", "gender", "birth"):
                 data.values.setdefault(k, getattr(instance, k))
         try:
-            saved, _outcome = cadre_save(data=data, by=self.context["request"].user, cadre=cadre)
+            saved, _outcome = cadre_save(
+                data=data,
+                by=self.context["request"].user,
+                cadre=cadre,
+                lock_version=v.get("lock_version") if cadre is not None else None,
+            )
         except CadreError as exc:
             errors: dict[str, list[str]] = {}
             for field, reason in exc.problems:
@@ -199,6 +212,10 @@ class ImportResponseSerializer(serializers.Serializer):
     summary = serializers.CharField(allow_blank=True)
 
 
+@extend_schema_view(
+    update=extend_schema(responses={200: CadreSerializer, 409: CONFLICT_409}),
+    partial_update=extend_schema(responses={200: CadreSerializer, 409: CONFLICT_409}),
+)
 class CadreViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

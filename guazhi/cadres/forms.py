@@ -5,6 +5,7 @@ from django import forms
 from django.db.models import OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
+from guazhi.core import versioning
 from guazhi.core.forms import BootstrapMixin, FilterForm
 from guazhi.core.models import OrgUnit
 
@@ -54,6 +55,7 @@ class CadreForm(BootstrapMixin, forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("每行一年，如 2023 优秀；也可写“2021、2022年年度考核均为称职”"),
     )
+    lock_version = versioning.form_field()
 
     class Meta:
         model = Cadre
@@ -93,7 +95,10 @@ class CadreForm(BootstrapMixin, forms.ModelForm):
             self.fields["unit"].queryset = units
         self.fields["tags"].queryset = ExpertiseTag.objects.filter(is_active=True)
         cadre = self.instance
+        if not cadre.pk:
+            del self.fields["lock_version"]
         if cadre.pk:
+            self.initial.setdefault("lock_version", cadre.lock_version)
             # The form shows masked values; an unchanged mask keeps the stored number.
             self.initial.setdefault("id_number", cadre.id_masked)
             self.initial.setdefault("mobile", cadre.mobile_masked)

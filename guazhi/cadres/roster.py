@@ -35,7 +35,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from openpyxl.utils.datetime import from_excel, from_ISO8601
 
-from guazhi.core import audit
+from guazhi.core import audit, versioning
 from guazhi.core.access import scope_for
 from guazhi.core.models import AuditEntry, OrgUnit, User
 
@@ -1558,6 +1558,12 @@ def _write(writer: _Writer) -> None:
     for names, cadres in writer.changed.items():
         attrs = [Cadre._meta.get_field(n).attname for n in names]
         _update(Cadre, list(names), [(*(getattr(c, a) for a in attrs), c.pk) for c in cadres])
+    # Every existing cadre the import changed gets a new version, so a profile form opened
+    # before the import is refused rather than overwriting it (core/versioning.py).
+    touched = {c.pk for cadres in writer.changed.values() for c in cadres}
+    touched |= set(writer.replace_resume) | set(writer.replace_annual) | set(writer.replace_tags)
+    for batch in _batches(sorted(touched - new_ids), 500):
+        Cadre.objects.filter(pk__in=batch).update(**versioning.BUMP)
 
     # Related rows are replaced wholesale for the cadres whose lists changed. The old rows go
     # without per-row delete signals: the cadre's audit entry records before and after.

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from guazhi.core import audit
+from guazhi.core import audit, versioning
 from guazhi.core.access import scope_for
 from guazhi.core.models import AuditEntry, OrgUnit, User
 
@@ -103,10 +103,16 @@ def _can_write(by: User | None, unit: OrgUnit, perm: str) -> bool:
 
 @transaction.atomic
 def cadre_save(
-    *, data: CadreData, by: User | None, cadre: Cadre | None = None
+    *,
+    data: CadreData,
+    by: User | None,
+    cadre: Cadre | None = None,
+    lock_version: int | None = None,
 ) -> tuple[Cadre, str]:
     """Create the cadre, or update the one with this ID number (or `cadre`). Returns the
-    cadre and "created", "updated" or "unchanged". `by=None` is a trusted system caller."""
+    cadre and "created", "updated" or "unchanged". `by=None` is a trusted system caller.
+    `lock_version` is the version an edit form or API client loaded: a cadre saved since
+    then is refused (versioning.StaleEdit); any change raises the version."""
     problems = validate(data)
     if problems:
         raise CadreError(problems)
@@ -126,6 +132,8 @@ def cadre_save(
             by, data.unit, "cadres.change_cadre"
         ):
             raise PermissionDenied
+        if lock_version is not None:
+            versioning.claim(cadre, lock_version)
 
     changed = created
     for name in SCALAR_FIELDS:
@@ -194,6 +202,8 @@ def cadre_save(
             related_changed = True
     if created:
         return cadre, "created"
+    if related_changed and not changed:
+        cadre.save(update_fields=["updated_at"])  # the profile changed: a new version
     return cadre, "updated" if (changed or related_changed) else "unchanged"
 
 

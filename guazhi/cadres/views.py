@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from guazhi.core import access as core_access
 from guazhi.core import audit
 from guazhi.core.models import AuditEntry
+from guazhi.core.versioning import StaleEdit
 from guazhi.core.views import paginate
 
 from . import access, importing, services
@@ -121,7 +122,15 @@ def cadre_detail(request, pk):
 
 def _save_form(request, form, cadre=None):
     try:
-        saved, _outcome = services.cadre_save(data=form.to_data(), by=request.user, cadre=cadre)
+        saved, _outcome = services.cadre_save(
+            data=form.to_data(),
+            by=request.user,
+            cadre=cadre,
+            lock_version=form.cleaned_data.get("lock_version"),
+        )
+    except StaleEdit as exc:
+        form.add_error(None, str(exc))
+        return None
     except services.CadreError as exc:
         for field, reason in exc.problems:
             target = {"resume": "resume_text"}.get(field, field)
