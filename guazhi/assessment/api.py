@@ -29,7 +29,14 @@ from rest_framework.exceptions import PermissionDenied as ApiDenied
 from rest_framework.response import Response
 
 from guazhi.core.access import scope_for
-from guazhi.core.apifields import DETAIL_400, IdFilter, Refused, codes
+from guazhi.core.apifields import (
+    CONFLICT_409,
+    DETAIL_400,
+    IdFilter,
+    Refused,
+    codes,
+    lock_version_field,
+)
 from guazhi.programmes import access as programme_access
 from guazhi.programmes.models import Batch, Placement
 
@@ -339,6 +346,7 @@ class PlanSerializer(serializers.ModelSerializer):
             "approved_at",
             "weight_total",
             "items",
+            "lock_version",
         ]
         read_only_fields = fields
 
@@ -413,6 +421,11 @@ class PlanItemsSerializer(serializers.Serializer):
     note = serializers.CharField(
         max_length=200, required=False, allow_blank=True, default="", help_text="修改说明"
     )
+    lock_version = lock_version_field()
+
+
+class PlanActionSerializer(serializers.Serializer):
+    lock_version = lock_version_field()
 
 
 class PlanFilter(django_filters.rest_framework.FilterSet):
@@ -488,7 +501,8 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return self._detail(plan, status.HTTP_200_OK if existing else status.HTTP_201_CREATED)
 
     @extend_schema(
-        request=PlanItemsSerializer, responses={200: PlanDetailSerializer, 400: DETAIL_400}
+        request=PlanItemsSerializer,
+        responses={200: PlanDetailSerializer, 400: DETAIL_400, 409: CONFLICT_409},
     )
     @action(detail=True, methods=["post"])
     def items(self, request, pk=None):
@@ -504,13 +518,20 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         ]
         try:
             plan = services.plan_save(
-                plan=plan, items=items, by=request.user, note=data.validated_data["note"]
+                plan=plan,
+                items=items,
+                by=request.user,
+                note=data.validated_data["note"],
+                lock_version=data.validated_data.get("lock_version"),
             )
         except services.AssessmentError as exc:
             raise refused(exc) from exc
         return self._detail(plan)
 
-    @extend_schema(request=None, responses={200: PlanDetailSerializer, 400: DETAIL_400})
+    @extend_schema(
+        request=PlanActionSerializer,
+        responses={200: PlanDetailSerializer, 400: DETAIL_400, 409: CONFLICT_409},
+    )
     @action(detail=True, methods=["post"])
     def agree(self, request, pk=None):
         """干部本人确认方案（权重合计须为 100）；干部没有账号时由市委组织部代为登记。"""
@@ -521,20 +542,27 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         )
         if not (is_own(request.user, plan.placement) or on_behalf):
             raise ApiDenied(NOT_PLAN_OWNER)
+        data = PlanActionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
         try:
-            plan = services.plan_agree(plan=plan, by=request.user)
+            plan = services.plan_agree(plan=plan, by=request.user, **data.validated_data)
         except services.AssessmentError as exc:
             raise refused(exc) from exc
         return self._detail(plan)
 
-    @extend_schema(request=None, responses={200: PlanDetailSerializer, 400: DETAIL_400})
+    @extend_schema(
+        request=PlanActionSerializer,
+        responses={200: PlanDetailSerializer, 400: DETAIL_400, 409: CONFLICT_409},
+    )
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         """市委组织部审定干部已确认的方案；此前审定的版本标为已替代。"""
         plan = self._plan()
         require_manager(request.user, "assessment.approve_plan", NOT_PLAN_APPROVER)
+        data = PlanActionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
         try:
-            plan = services.plan_approve(plan=plan, by=request.user)
+            plan = services.plan_approve(plan=plan, by=request.user, **data.validated_data)
         except services.AssessmentError as exc:
             raise refused(exc) from exc
         return self._detail(plan)

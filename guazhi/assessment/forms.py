@@ -9,6 +9,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from guazhi.core import versioning
 from guazhi.core.forms import BootstrapMixin
 
 from .models import GRADES, Indicator, Policy, QuarterResult, Round
@@ -229,6 +230,9 @@ class PlanNoteForm(BootstrapMixin, forms.Form):
         required=False,
         help_text=_("已确认或已审定的方案修改后生成新版本，须干部重新确认并审定"),
     )
+    # Which plan version the page showed, and its edit version (core/versioning.py).
+    plan = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    lock_version = versioning.form_field()
 
 
 class QuarterProposeForm(BootstrapMixin, forms.Form):

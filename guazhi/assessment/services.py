@@ -34,7 +34,7 @@ from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from guazhi.cadres.models import AnnualAssessment
-from guazhi.core import audit
+from guazhi.core import audit, versioning
 from guazhi.core.models import AuditEntry, User
 from guazhi.programmes.models import Batch, Placement
 from guazhi.teams.models import WorkTeam
@@ -330,16 +330,20 @@ def plan_save(
     items: list[tuple[Indicator, Decimal, Decimal | None]],
     by: User,
     note: str = "",
+    lock_version: int | None = None,
 ) -> Plan:
     """(indicator, weight, target) items. A draft is changed in place; an agreed or approved
     plan stays as it is and a new draft version (+1) is made with these items — it needs the
     cadre's agreement and the approval again. Weights need to sum to 100 only when agreeing
-    and approving."""
+    and approving. `lock_version`: the version of `plan` the form or client loaded; a plan
+    changed since (items, agreement, approval) is refused (versioning.StaleEdit). Two saves
+    at once queue on the plan's row and the later is refused, never a second new version."""
     plan = Plan.objects.select_related("placement__cadre").get(pk=plan.pk)
     _need(can_edit_plan(by, plan.placement), "无权修改该干部的考核指标方案")
     _check_latest(plan)
     if plan.status == Plan.Status.SUPERSEDED:
         raise AssessmentError("该版本已被替代，不能修改")
+    versioning.claim(plan, lock_version)
     cleaned = _clean_items(plan, items)
     note = (note or "").strip()[:200]
     if plan.status != Plan.Status.DRAFT:
@@ -361,8 +365,10 @@ def plan_save(
 
 
 @transaction.atomic
-def plan_agree(*, plan: Plan, by: User) -> Plan:
-    """The cadre agrees to his plan (a cadre without an account: a manager records it)."""
+def plan_agree(*, plan: Plan, by: User, lock_version: int | None = None) -> Plan:
+    """The cadre agrees to his plan (a cadre without an account: a manager records it).
+    With `lock_version` (the plan as the page showed it), a plan changed since is refused:
+    nobody agrees to items he has not seen."""
     plan = Plan.objects.select_related("placement__cadre").get(pk=plan.pk)
     cadre = plan.placement.cadre
     own = is_own(by, plan.placement)
@@ -373,6 +379,8 @@ def plan_agree(*, plan: Plan, by: User) -> Plan:
         return plan
     if plan.status != Plan.Status.DRAFT:
         raise AssessmentError(f"该方案状态为“{plan.get_status_display()}”，不需要再确认")
+    if lock_version is not None:
+        versioning.claim(plan, lock_version)
     _check_weights(plan)
     plan.status = Plan.Status.AGREED
     plan.agreed_at = timezone.now()
@@ -381,9 +389,9 @@ def plan_agree(*, plan: Plan, by: User) -> Plan:
 
 
 @transaction.atomic
-def plan_approve(*, plan: Plan, by: User) -> Plan:
+def plan_approve(*, plan: Plan, by: User, lock_version: int | None = None) -> Plan:
     """The organisation department approves an agreed plan; earlier versions are superseded
-    and open rounds use the new version from now on."""
+    and open rounds use the new version from now on. `lock_version` as for plan_agree."""
     _need(is_manager(by, "assessment.approve_plan"), "只有组织部门可以审定考核指标方案")
     plan = Plan.objects.select_related("placement__cadre").get(pk=plan.pk)
     _check_latest(plan)
@@ -391,6 +399,8 @@ def plan_approve(*, plan: Plan, by: User) -> Plan:
         raise AssessmentError("干部本人尚未确认该方案，不能审定")
     if plan.status != Plan.Status.AGREED:
         raise AssessmentError(f"该方案状态为“{plan.get_status_display()}”，不能再审定")
+    if lock_version is not None:
+        versioning.claim(plan, lock_version)
     _check_weights(plan)
     plan.status = Plan.Status.APPROVED
     plan.approved_by = by

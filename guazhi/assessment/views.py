@@ -31,6 +31,7 @@ from django.views.decorators.http import require_POST
 from guazhi.core import audit
 from guazhi.core.access import require, scope_for
 from guazhi.core.models import AuditEntry
+from guazhi.core.versioning import StaleEdit
 from guazhi.core.views import paginate
 from guazhi.programmes import access as programme_access
 from guazhi.programmes.models import Batch, Placement, Programme
@@ -506,13 +507,24 @@ def plan_edit(request, pk):
     formset = PlanItemFormSet(
         request.POST or None, initial=initial, prefix="items", indicators=indicators
     )
-    note_form = PlanNoteForm(request.POST or None)
+    note_form = PlanNoteForm(
+        request.POST or None, initial={"plan": current.pk, "lock_version": current.lock_version}
+    )
     if request.method == "POST" and formset.is_valid() and note_form.is_valid():
+        # The version the page showed: if a newer one appeared since, the service says so.
+        shown = note_form.cleaned_data["plan"]
+        loaded = current
+        if shown and shown != current.pk:
+            loaded = Plan.objects.filter(placement=placement, pk=shown).first() or current
         try:
             plan = services.plan_save(
-                plan=current, items=formset.items(), by=user, note=note_form.cleaned_data["note"]
+                plan=loaded,
+                items=formset.items(),
+                by=user,
+                note=note_form.cleaned_data["note"],
+                lock_version=note_form.cleaned_data["lock_version"],
             )
-        except services.AssessmentError as exc:
+        except (services.AssessmentError, StaleEdit) as exc:
             formset._non_form_errors = formset.error_class([str(exc)])
         else:
             saved_total = sum((w for _i, w, _t in formset.items()), Decimal(0))
@@ -548,9 +560,10 @@ def plan_edit(request, pk):
 def _plan_action(request, pk, action, done: str):
     user = request.user
     plan = access.access_plan(user, pk)
+    shown = request.POST.get("lock_version", "")
     try:
-        action(plan=plan, by=user)
-    except services.AssessmentError as exc:
+        action(plan=plan, by=user, lock_version=int(shown) if shown.isdigit() else None)
+    except (services.AssessmentError, StaleEdit) as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, done)
