@@ -76,7 +76,7 @@ def generate(
         )
     from guazhi.core import audit
 
-    from . import deeds, people, projects, records
+    from . import assessment, deeds, people, projects, records
     from . import programmes as progs
 
     timer = Timer(write_line)
@@ -103,6 +103,8 @@ def generate(
             state = deeds.deeds(ctx)
         with timer.phase("群众评价 ratings, look-backs"):
             deeds.ratings(ctx, state)
+        with timer.phase("考核 assessment rounds"):
+            assessment.assessment(ctx)
         with timer.phase("审计摘要 audit summary"):
             audit.record(
                 "create",

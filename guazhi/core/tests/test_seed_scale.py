@@ -9,9 +9,12 @@ from datetime import date
 
 from django.core.management import CommandError, call_command
 from django.db.models import Count, F, Max
-from django.test import TestCase
+from django.test import Client, TestCase
 from stdnum.cn import ric
 
+from guazhi.assessment import services as assessment_services
+from guazhi.assessment.models import Entry, IndicatorScore, Plan, QuarterResult, Round
+from guazhi.assessment.models import Rating as AssessmentRating
 from guazhi.cadres import access as cadres_access
 from guazhi.cadres.models import Cadre
 from guazhi.core import crypto
@@ -79,7 +82,22 @@ class GeneratedDataTests(TestCase):
         # policy()) — through the apps' own functions, which audit them.
         entries = AuditEntry.objects.filter(actor_username="seed-scale")
         types = Counter(entries.values_list("object_type", flat=True))
-        self.assertEqual(set(types), {"core.scale", "projects.projectpolicy", "deeds.policy"})
+        # The assessment services audit what they do to a round (creating, computing,
+        # confirming) and the default indicator library and template made on first use.
+        self.assertEqual(
+            set(types),
+            {
+                "core.scale",
+                "projects.projectpolicy",
+                "deeds.policy",
+                "assessment.indicator",
+                "assessment.plantemplate",
+                "assessment.policy",
+                "assessment.round",
+            },
+        )
+        # created, computed, confirmed: at most three entries per round
+        self.assertLessEqual(types["assessment.round"], 3 * Round.objects.count())
         summary = entries.get(object_type="core.scale")
         self.assertEqual(summary.changes["counts"]["records.DailyRecord"], SIZES.records)
 
@@ -315,6 +333,86 @@ class GeneratedDataTests(TestCase):
         zzb = User.objects.get(username="sc1_zzb")
         self.assertEqual(cadres_access.cadres_for(zzb).count(), Cadre.objects.count())
         self.assertEqual(deeds_access.deeds_for(zzb).count(), Deed.objects.count())
+
+    def test_each_programme_has_a_confirmed_term_end_round_and_an_open_annual_round(self):
+        finished = Batch.objects.filter(end__lt=TODAY).order_by("-start").first()
+        serving = Batch.objects.filter(start__lte=TODAY, end__gte=TODAY).order_by("-start")[0]
+        term_end = Round.objects.get(batch=finished)
+        annual = Round.objects.get(batch=serving)
+        self.assertEqual(Round.objects.count(), 2)
+        self.assertEqual(
+            (term_end.kind, term_end.status, term_end.period_start, term_end.period_end),
+            (Round.Kind.TERM_END, Round.Status.CONFIRMED, finished.start, finished.end),
+        )
+        self.assertEqual((annual.kind, annual.status, annual.year), ("annual", "open", 2026))
+        for round_ in (term_end, annual):
+            placements = set(round_.batch.placements.values_list("pk", flat=True))
+            self.assertEqual(set(round_.entries.values_list("placement_id", flat=True)), placements)
+
+    def test_every_assessed_placement_has_an_approved_plan_weighing_100(self):
+        entries = Entry.objects.select_related("plan", "placement")
+        self.assertTrue(entries.exists())
+        for entry in entries:
+            self.assertEqual(entry.plan.placement_id, entry.placement_id)
+            self.assertEqual(entry.plan.status, Plan.Status.APPROVED)
+            self.assertEqual(sum(i.weight for i in entry.plan.items.all()), 100)
+            self.assertLessEqual(entry.plan.created_at, entry.plan.approved_at)
+
+    def test_quarterly_results_are_confirmed_for_ended_quarters_of_the_placement_only(self):
+        results = QuarterResult.objects.select_related("placement")
+        self.assertTrue(results.exists())
+        for r in results:
+            start, end = assessment_services.quarter_bounds(r.year, r.quarter)
+            self.assertLess(end, TODAY)
+            self.assertLessEqual(r.placement.start, end)
+            self.assertGreaterEqual(r.placement.actual_end or TODAY, start)
+            self.assertEqual(r.status, QuarterResult.Status.CONFIRMED)
+            self.assertEqual(r.proposed_by_id, r.placement.batch.team.leader_id)
+
+    def test_the_confirmed_round_keeps_the_quota_and_the_vetoes(self):
+        round_ = Round.objects.get(status=Round.Status.CONFIRMED)
+        policy = assessment_services.policy_for(round_.batch.programme)
+        grades = Counter(round_.entries.values_list("grade", flat=True))
+        self.assertNotIn("", grades)
+        self.assertGreater(grades["优秀"], 0)
+        self.assertLessEqual(
+            grades["优秀"], assessment_services.quota_allowed(policy, round_.entries.count())
+        )
+        for entry in round_.entries.filter(grade="优秀"):
+            self.assertFalse(entry.integrity_finding)
+            quarters = list(
+                QuarterResult.objects.filter(placement=entry.placement).values_list(
+                    "grade", flat=True
+                )
+            )
+            self.assertNotIn("较差", quarters)
+            self.assertGreaterEqual(2 * quarters.count("好"), len(quarters))
+        self.assertFalse(
+            AssessmentRating.objects.filter(entry__round=round_, submitted_at__isnull=True).exists()
+        )
+
+    def test_the_open_round_has_part_of_its_ratings_and_computed_scores(self):
+        round_ = Round.objects.get(status=Round.Status.OPEN)
+        ratings = AssessmentRating.objects.filter(entry__round=round_)
+        given = ratings.filter(submitted_at__isnull=False).count()
+        self.assertTrue(0 < given < ratings.count())
+        self.assertFalse(
+            ratings.filter(rater_kind="peer", rater=F("entry__placement__cadre__user"))
+        )
+        self.assertFalse(round_.entries.filter(final_score__isnull=True).exists())
+        self.assertTrue(IndicatorScore.objects.filter(entry__round=round_).exists())
+        self.assertFalse(round_.entries.exclude(grade="").exists())
+
+    def test_the_city_officer_opens_the_round_page_and_a_district_officer_sees_his_part(self):
+        round_ = Round.objects.get(status=Round.Status.OPEN)
+        client = Client()
+        client.force_login(User.objects.get(username="sc1_zzb"))
+        response = client.get(f"/assessment/rounds/{round_.pk}/")
+        self.assertEqual(response.status_code, 200)
+        first = round_.entries.order_by("-final_score").first().placement.cadre.name
+        self.assertContains(response, first)
+        anonymous = Client().get(f"/assessment/rounds/{round_.pk}/")
+        self.assertEqual(anonymous.status_code, 302)
 
 
 class RefusalTests(TestCase):
