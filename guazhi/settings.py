@@ -164,6 +164,10 @@ TEMPLATES = [
     }
 ]
 
+# Django's form renderer, with <select> lists built without a template include per option
+# (core/renderers.py): a filter's unit list has hundreds of options at province scale.
+FORM_RENDERER = "guazhi.core.renderers.FastSelectRenderer"
+
 # --- Database -------------------------------------------------------------------------------
 DATABASE_URL = env("DATABASE_URL")
 if DATABASE_URL:
