@@ -1,7 +1,7 @@
 from django.urls import path
-from rest_framework.routers import DefaultRouter
 
 from . import api
+from .routers import DefaultRouter
 
 router = DefaultRouter()
 router.register("org-units", api.OrgUnitViewSet, basename="orgunit")

@@ -1,5 +1,6 @@
 from django.urls import path
-from rest_framework.routers import SimpleRouter
+
+from guazhi.core.routers import SimpleRouter
 
 from . import api
 

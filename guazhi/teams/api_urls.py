@@ -1,4 +1,4 @@
-from rest_framework.routers import SimpleRouter
+from guazhi.core.routers import SimpleRouter
 
 from . import api
 
