@@ -356,6 +356,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "guazhi.deeds.schema.public_rating_paths",
+        "guazhi.core.schema.error_responses",
     ],
 }
 
