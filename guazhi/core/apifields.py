@@ -41,13 +41,17 @@ class Conflict(APIException):
 
 
 def exception_handler(exc, context):
-    """DRF's handler, with a stale edit (versioning.StaleEdit, raised by a service) as 409."""
+    """DRF's handler, with a stale edit (versioning.StaleEdit, raised by a service) as 409,
+    and a body that cannot be parsed told in Chinese (DRF says "JSON parse error - …")."""
+    from rest_framework.exceptions import ParseError
     from rest_framework.views import exception_handler as drf_handler
 
     from .versioning import StaleEdit
 
     if isinstance(exc, StaleEdit):
         exc = Conflict(str(exc))
+    elif isinstance(exc, ParseError):
+        exc = ParseError("请求内容无法解析：应为 JSON 对象或表单，请检查格式和 Content-Type")
     return drf_handler(exc, context)
 
 
