@@ -32,6 +32,7 @@ from guazhi.core.access import scope_for
 from guazhi.core.apifields import (
     CONFLICT_409,
     DETAIL_400,
+    MAX_ID,
     IdFilter,
     Refused,
     codes,
@@ -653,7 +654,15 @@ class QuarterProposeSerializer(serializers.Serializer):
 
 class IdsSerializer(serializers.Serializer):
     ids = serializers.ListField(
-        child=serializers.IntegerField(),
+        child=serializers.IntegerField(
+            min_value=1,
+            max_value=MAX_ID,
+            error_messages={
+                "invalid": "应为 id（正整数）",
+                "min_value": "应为 id（正整数）",
+                "max_value": "id 超出范围",
+            },
+        ),
         min_length=1,
         help_text="待确认的平时考核 id",
         error_messages={
