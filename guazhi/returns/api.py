@@ -223,6 +223,10 @@ class CareerEventViewSet(
 
 
 class FollowUpSerializer(serializers.ModelSerializer):
+    # A plain string: empty until the follow-up is evaluated (as an enum the schema had no "").
+    result = serializers.CharField(
+        read_only=True, help_text=codes(FollowUp.Result.choices) + "；空：尚未评价"
+    )
     result_display = serializers.CharField(source="get_result_display", read_only=True)
     evaluated_by_name = serializers.CharField(
         source="evaluated_by.full_name", read_only=True, allow_null=True
