@@ -287,7 +287,10 @@ def status_change(
     """Move a deed to another status. Done: the done date is set and a look-back is scheduled
     (policy: lookback_days later). Back to open from done or closed, or closing, needs a
     note. Dates: not in the future, not before the deed was registered."""
-    deed = Deed.objects.select_for_update().select_related("status").get(pk=deed.pk)
+    # No join in the locking query: once another status change commits, PostgreSQL re-reads
+    # the deed's row but not the joined status, and the row would not be found (it would
+    # also lock the status row that every deed in that status shares).
+    deed = Deed.objects.select_for_update().get(pk=deed.pk)
     versioning.check(deed, lock_version)  # the status the form showed is still the deed's
     day = day or _today()
     note = (note or "").strip()

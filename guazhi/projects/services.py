@@ -633,6 +633,14 @@ def _check_evidence(project: Project, kinds: list[str], ev: Evidence, day: date)
     return errors
 
 
+def _locked(project: Project) -> Project:
+    """The project's row, locked until the transaction ends, as it is once the lock is held.
+    Without joins: PostgreSQL re-reads a row that another transaction changed while we
+    waited, but not the rows joined to it, so a locking query joined to the stage finds
+    nothing once the stage has changed (and would lock the shared stage row too)."""
+    return Project.objects.select_for_update().get(pk=project.pk)
+
+
 @transaction.atomic
 def stage_move(
     *,
@@ -652,7 +660,7 @@ def stage_move(
     The project row is locked first and the move judged on what it holds then, so moves at
     the same moment queue and each starts where the last left off (the history never forks
     or skips); with `lock_version` (what the form showed) a project changed since is refused."""
-    project = Project.objects.select_for_update().select_related("stage").get(pk=project.pk)
+    project = _locked(project)
     versioning.check(project, lock_version)
     day = day or _today()
     note = (note or "").strip()
@@ -719,9 +727,7 @@ def project_terminate(
     lock_version: int | None = None,
 ) -> StageChange:
     """终止 from any stage, with a reason from the programme's list and a note."""
-    project = (
-        Project.objects.select_for_update().select_related("stage", "programme").get(pk=project.pk)
-    )
+    project = _locked(project)
     versioning.check(project, lock_version)
     day = day or _today()
     if project.status == Project.Status.TERMINATED:
@@ -769,7 +775,7 @@ def project_reopen(
 ) -> StageChange:
     """A terminated project starts again in the stage it was ended in; the reopening is kept
     in the history, the earlier termination too."""
-    project = Project.objects.select_for_update().select_related("stage").get(pk=project.pk)
+    project = _locked(project)
     versioning.check(project, lock_version)
     day = day or _today()
     if project.status != Project.Status.TERMINATED:
