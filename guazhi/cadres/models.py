@@ -162,6 +162,8 @@ class Cadre(Versioned):
             # The list's default order (by unit, then pinyin) straight from the index.
             models.Index(fields=["unit", "name_initials", "id"], name="cadre_unit_initials_idx"),
             models.Index(fields=["gender", "birth"], name="cadre_gender_birth_idx"),
+            # The list's "recently updated" order: the first page without sorting them all.
+            models.Index(fields=["updated_at", "id"], name="cadre_updated_idx"),
         ]
 
     def __str__(self) -> str:

@@ -164,6 +164,11 @@ class Deed(Versioned):
         indexes = [
             models.Index(fields=["category", "location"], name="deed_recurrence_idx"),
             models.Index(fields=["unit", "status"], name="deed_unit_status_idx"),
+            # The list's order (-opened_on, -id) and its date filter; "overdue" (promised
+            # before today, still open). Text search: a trigram index on PostgreSQL
+            # (migration 0004_filter_indexes).
+            models.Index(fields=["opened_on", "id"], name="deed_opened_idx"),
+            models.Index(fields=["promised_on"], name="deed_promised_idx"),
         ]
 
     def __str__(self) -> str:
@@ -282,6 +287,7 @@ class LookBack(models.Model):
         verbose_name = _("回头看")
         verbose_name_plural = _("回头看")
         ordering = ["due_on", "id"]
+        indexes = [models.Index(fields=["due_on", "id"], name="lookback_due_idx")]
 
     def __str__(self) -> str:
         return f"{self.deed} 回头看 {self.due_on:%Y-%m-%d}"
@@ -421,6 +427,8 @@ class Rectification(models.Model):
         verbose_name = _("差评整改")
         verbose_name_plural = _("差评整改")
         ordering = ["deadline", "id"]
+        # "整改中" first and the overdue ones (open, deadline before today).
+        indexes = [models.Index(fields=["status", "deadline"], name="rectification_status_idx")]
 
     def __str__(self) -> str:
         return f"{self.deed} 整改"

@@ -390,6 +390,9 @@ class Project(Versioned):
             models.Index(fields=["stage", "status", "last_progress_on"], name="project_board_idx"),
             models.Index(fields=["district"], name="project_district_idx"),
             models.Index(fields=["sector"], name="project_sector_idx"),
+            # The list's "found between" filter. Text search: a trigram index on PostgreSQL
+            # (migration 0003_filter_indexes).
+            models.Index(fields=["found_on"], name="project_found_idx"),
         ]
 
     def __str__(self) -> str:

@@ -57,7 +57,17 @@ class DailyRecord(models.Model):
         verbose_name_plural = _("工作纪实")
         ordering = ["-date", "-id"]
         permissions = [("comment_dailyrecord", _("可以点评工作纪实并标记实绩"))]
-        indexes = [models.Index(fields=["cadre", "date"], name="record_cadre_date_idx")]
+        indexes = [
+            models.Index(fields=["cadre", "date"], name="record_cadre_date_idx"),
+            # The list's order (-date, -id) and its date/week filters over all cadres; the
+            # leader's "not yet commented" queue (a partial index: only those rows).
+            models.Index(fields=["date", "id"], name="record_date_idx"),
+            models.Index(
+                fields=["date", "id"],
+                condition=models.Q(commented_at__isnull=True),
+                name="record_uncommented_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.cadre} {self.date:%Y-%m-%d} {self.get_category_display()}"
