@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: install demo serve test test-pg lint fmt migrations-check lock messages bench clean
+.PHONY: install demo serve test test-pg lint fmt migrations-check security lock messages bench clean
 
 install: $(STAMP) node_modules/.installed-stamp
 
@@ -50,6 +50,11 @@ fmt: install
 
 migrations-check: install
 	$(BIN)/python manage.py makemigrations --check --dry-run
+
+# Security checks (any finding fails): the deployment check in production settings, the
+# pip-audit and npm audit dependency audits, bandit (.ci/security says which and why).
+security: install
+	bash .ci/security
 
 # Regenerate the lock file after changing pyproject.toml dependencies.
 lock:
