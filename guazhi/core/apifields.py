@@ -42,8 +42,10 @@ class Conflict(APIException):
 
 def exception_handler(exc, context):
     """DRF's handler, with a stale edit (versioning.StaleEdit, raised by a service) as 409,
-    and a body that cannot be parsed told in Chinese (DRF says "JSON parse error - …")."""
-    from rest_framework.exceptions import ParseError
+    and a body that cannot be parsed or is `null` told in Chinese (DRF's own messages for
+    these, "JSON parse error - …" and "No data provided", are English only)."""
+    from rest_framework.exceptions import ErrorDetail, ParseError, ValidationError
+    from rest_framework.settings import api_settings
     from rest_framework.views import exception_handler as drf_handler
 
     from .versioning import StaleEdit
@@ -52,7 +54,18 @@ def exception_handler(exc, context):
         exc = Conflict(str(exc))
     elif isinstance(exc, ParseError):
         exc = ParseError("请求内容无法解析：应为 JSON 对象或表单，请检查格式和 Content-Type")
+    elif isinstance(exc, ValidationError) and isinstance(exc.detail, dict):
+        # A body of `null`: DRF's "No data provided" is not translatable.
+        key = api_settings.NON_FIELD_ERRORS_KEY
+        if isinstance(exc.detail.get(key), list):
+            exc.detail[key] = [
+                ErrorDetail(_EMPTY_BODY, code="null") if getattr(e, "code", None) == "null" else e
+                for e in exc.detail[key]
+            ]
     return drf_handler(exc, context)
+
+
+_EMPTY_BODY = "请求内容为空：应为 JSON 对象或表单"
 
 
 CONFLICT_409 = OpenApiResponse(
