@@ -346,6 +346,11 @@ def plan_save(
     versioning.claim(plan, lock_version)
     cleaned = _clean_items(plan, items)
     note = (note or "").strip()[:200]
+    before = (
+        []
+        if plan.status != Plan.Status.DRAFT
+        else _items_text(plan.items.select_related("indicator"))
+    )
     if plan.status != Plan.Status.DRAFT:
         plan = Plan.objects.create(
             placement=plan.placement,
@@ -358,10 +363,25 @@ def plan_save(
         if note:
             plan.note = note
             plan.save(update_fields=["note"])
-    PlanItem.objects.bulk_create(
+    created = PlanItem.objects.bulk_create(
         [PlanItem(plan=plan, indicator=i, weight=w, target=t) for i, w, t in cleaned]
     )
+    # The items are written in bulk (no per-row signal): one entry on the plan says who
+    # changed them (the conflict message of a stale edit names this person, too).
+    audit.record(
+        AuditEntry.Action.UPDATE,
+        obj=plan,
+        actor=by,
+        changes={"items": [before, _items_text(created)]},
+    )
     return plan
+
+
+def _items_text(items) -> list[str]:
+    return [
+        f"{i.indicator.name} {num(i.weight)}" + (f"（目标 {num(i.target)}）" if i.target else "")
+        for i in items
+    ]
 
 
 @transaction.atomic

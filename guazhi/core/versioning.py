@@ -62,7 +62,12 @@ def last_change(instance: models.Model) -> tuple[str, str]:
         .first()
     )
     if entry is not None:
-        who = entry.actor.get_full_name() if entry.actor is not None else entry.actor_username
+        if entry.actor is not None:
+            who = entry.actor.get_full_name()
+        elif entry.actor_username in ("", "system"):
+            who = "系统"
+        else:
+            who = entry.actor_username  # an import or command's label
         return who or "他人", _when(entry.at)
     updated = (
         type(instance)._base_manager.filter(pk=instance.pk).values_list("updated_at", flat=True)
@@ -104,9 +109,7 @@ def claim(instance: Versioned, expected: int | None = None) -> None:
     if expected is None:
         expected = instance.lock_version
     matched = (
-        type(instance)
-        ._base_manager.filter(pk=instance.pk, **{FIELD: expected})
-        .update(**BUMP)
+        type(instance)._base_manager.filter(pk=instance.pk, **{FIELD: expected}).update(**BUMP)
     )
     if not matched:
         raise StaleEdit(instance)
