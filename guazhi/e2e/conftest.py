@@ -2,7 +2,12 @@
 directory, or `<name>_e2e` beside the PostgreSQL database of DATABASE_URL) loaded with
 `guazhi demo --no-serve`, served by gunicorn as `guazhi serve` runs it, and Chromium driven by
 Playwright. Without Chromium the tests are skipped, unless GUAZHI_E2E_REQUIRED=1 (CI), which
-makes its absence a failure. A failed test leaves a screenshot in var/e2e-artifacts/."""
+makes its absence a failure. A failed test leaves a screenshot and the HTML of each page it
+opened in $GUAZHI_ARTIFACTS_DIR (default var/e2e-artifacts/; see artifacts.py).
+
+While writing a test, GUAZHI_E2E_BASE_URL=http://127.0.0.1:8000 runs it against a demo server
+you started yourself instead of loading a fresh one (the journeys change the demo data: lock
+an account, freeze a round, so reload the demo before running them again)."""
 
 from __future__ import annotations
 
@@ -20,8 +25,11 @@ import pytest
 
 from guazhi.core import serving
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "e2e-artifacts"
+from . import artifacts
+from .artifacts import pytest_runtest_makereport, pytest_terminal_summary  # noqa: F401 (hooks)
+
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 
 
 def chromium_path() -> str | None:
@@ -55,6 +63,9 @@ def demo_server():
         if os.environ.get("GUAZHI_E2E_REQUIRED") == "1":
             pytest.fail("找不到 Chromium（apt-get install chromium），浏览器测试无法运行")
         pytest.skip("Chromium is not installed")
+    if running := os.environ.get("GUAZHI_E2E_BASE_URL"):
+        yield running.rstrip("/")
+        return
     var = tempfile.mkdtemp(prefix="guazhi-e2e-")
     env = {**os.environ, "GUAZHI_VAR_DIR": var, "ALLOWED_HOSTS": "127.0.0.1"}
     env.pop("DATABASE_URL", None)
@@ -99,20 +110,32 @@ def browser(demo_server):
 
 
 @pytest.fixture
-def phone(browser, demo_server, request):
+def new_page(browser, demo_server, request):
+    """Open a page in a fresh browser context (its own cookies: one per user), desktop-size or
+    phone-size, with the server as base URL and, given a username, logged in as that demo
+    user. Every page is kept as a screenshot if the test fails."""
+    from .journeys import login
+
+    contexts = []
+
+    def open_page(username: str | None = None, *, phone: bool = False, label: str | None = None):
+        context = browser.new_context(
+            base_url=demo_server, locale="zh-CN", **(PHONE if phone else DESKTOP)
+        )
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        page = context.new_page()
+        artifacts.track(request.node, page, label or username or f"page{len(contexts)}")
+        if username:
+            login(page, username)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def phone(new_page):
     """A page in a phone-size browser (390 × 844, touch), with the server as base URL."""
-    context = browser.new_context(base_url=demo_server, locale="zh-CN", **PHONE)
-    page = context.new_page()
-    yield page
-    report = getattr(request.node, "rep_call", None)
-    if report is not None and report.failed:
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
-    context.close()
-
-
-@pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_runtest_makereport(item, call):
-    report = yield
-    setattr(item, f"rep_{report.when}", report)
-    return report
+    return new_page(phone=True, label="phone")
