@@ -34,11 +34,25 @@ test: install
 test-pg: install
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/guazhi} $(BIN)/pytest $(PYTEST_ARGS)
 
-# Benchmarks on a throw-away SQLite database (var/bench); figures go to docs/benchmarks.md.
-# `make bench DATABASE_URL=postgres://…` measures on PostgreSQL.
+# Benchmarks (docs/benchmarks.md). First every app's own benchmark on a throw-away SQLite
+# database (var/bench; `make bench DATABASE_URL=postgres://…bench…` runs them on PostgreSQL),
+# printed as Markdown tables; then the load suite (core/loadbench.py: gunicorn + wrk at
+# province scale) on SQLite under var/bench-scale and on PostgreSQL ($(BENCH_PG_URL)), each
+# kept between runs (seed-scale's data is generated once), which writes its tables into
+# docs/benchmarks.md. Options: BENCH_ARGS="--only core --quick" (the load suite only, small data,
+# short runs, no doc), BENCH_ARGS="--only dashboard" (one app), BENCH_FRESH=1 (regenerate
+# the province-scale data), BENCH_DBS="postgresql" (the load suite on one database).
+BENCH_PG_URL ?= postgres://postgres@127.0.0.1:5432/guazhi_bench_scale
+BENCH_DBS ?= sqlite postgresql
 bench: install
+	@command -v wrk >/dev/null 2>&1 || { echo "安装 wrk（负载测试客户端）"; \
+		apt-get install -y -qq wrk >/dev/null || { echo "需要 wrk：apt-get install wrk"; exit 1; }; }
 	rm -rf var/bench
-	GUAZHI_VAR_DIR=var/bench $(BIN)/guazhi bench $(BENCH_ARGS)
+	GUAZHI_VAR_DIR=var/bench $(BIN)/guazhi bench --suite apps $(BENCH_ARGS)
+	$(if $(filter sqlite,$(BENCH_DBS)),GUAZHI_VAR_DIR=var/bench-scale DATABASE_URL= \
+		$(BIN)/guazhi bench --suite load $(if $(BENCH_FRESH),--fresh-data) $(BENCH_ARGS))
+	$(if $(filter postgresql,$(BENCH_DBS)),GUAZHI_VAR_DIR=var/bench-scale DATABASE_URL=$(BENCH_PG_URL) \
+		$(BIN)/guazhi bench --suite load $(if $(BENCH_FRESH),--fresh-data) $(BENCH_ARGS))
 
 lint: install
 	$(BIN)/ruff check .

@@ -7,6 +7,7 @@ app_name = "core"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("healthz.json", views.healthz_json, name="healthz_json"),
     path("login/", views.login_view, name="login"),
     path("login/otp/", views.otp_verify, name="otp_verify"),
     path("login/otp/setup/", views.otp_setup, name="otp_setup"),

@@ -16,6 +16,7 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -784,6 +785,14 @@ def server_error(request):
 
 def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
+
+
+@transaction.non_atomic_requests
+def healthz_json(request):
+    """The benchmarks' floor (docs/benchmarks.md): the smallest JSON answer through the whole
+    middleware stack, without database work (no request transaction; a session is read only
+    when the request carries one)."""
+    return JsonResponse({"ok": True})
 
 
 # --- notices -----------------------------------------------------------------------------------

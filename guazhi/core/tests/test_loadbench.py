@@ -1,0 +1,201 @@
+"""The load benchmark's parts that do not measure: reading wrk's output, judging the targets,
+writing docs/benchmarks.md's generated section without touching the rest, choosing the
+suites, and the floor view."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+from django.test import SimpleTestCase, TestCase
+
+from guazhi.core import loadbench
+from guazhi.core.management.commands.bench import selected
+
+WRK_OUTPUT = """Running 12s test @ http://127.0.0.1:40123
+  2 threads and 16 connections
+  4021 requests in 12.00s, 51.2MB read
+Requests/sec:    335.08
+BENCH_RESULT {"requests":4021,"duration_us":12000000,"bytes":53687091,"p50_us":41000,\
+"p90_us":88000,"p95_us":120500,"p99_us":260000,"max_us":410000,"mean_us":48000.5,\
+"errors":{"connect":0,"read":1,"write":0,"status":3,"timeout":2},"wrapped":0,\
+"statuses":{"200":4018,"502":3}}
+"""
+
+
+def _endpoint(key="cadre_list", p95=120.5, rps=335.0, statuses=None, **kwargs):
+    ep = loadbench.Endpoint(key, key, ["/x/"], **kwargs)
+    ep.result = {
+        "p95_ms": p95,
+        "rps": rps,
+        "requests": sum((statuses or {200: 100}).values()),
+        "statuses": statuses or {200: 100},
+        "socket_errors": 0,
+    }
+    return ep
+
+
+def _results(vendor="postgresql", p95=120.0):
+    row = {
+        "key": "floor",
+        "label": "floor",
+        "p50_ms": 2.0,
+        "p95_ms": 5.0,
+        "rps": 1000.0,
+        "unexpected": 0,
+        "rss_mb": 200.0,
+        "verdict": "—",
+        "ok": None,
+    }
+    page = {**row, "key": "dashboard", "label": "dashboard", "p95_ms": p95, "rps": 250.0}
+    page.update(verdict="p95 < 300 ms: met", ok=True)
+    return {
+        "meta": {
+            "vendor": vendor,
+            "database": "PostgreSQL 15.8",
+            "date": "2026-12-04 14:45 UTC",
+            "machine": "AMD EPYC, 2 cores",
+            "load_start": "0.50 / 0.40 / 0.30",
+            "load_end": "3.00 / 1.00 / 0.50",
+            "server": "3 workers × 4 threads",
+            "wrk": "4.1.0",
+            "clients": 16,
+            "wrk_threads": 2,
+            "warmup": 3,
+            "seconds": 12,
+            "data": "20,000 cadres",
+            "viewer": "sc1_zzb",
+        },
+        "rows": [row, page],
+        "memory": {"start_mb": 150.0, "max_rss_mb": 250.0, "max_hwm_mb": 260.0},
+        "profile": {
+            "label": "dashboard",
+            "ms": 180.0,
+            "queries": 27,
+            "sql_ms": 120.0,
+            "slowest": [{"ms": 40.0, "sql": "SELECT 1"}],
+        },
+    }
+
+
+class WrkOutputTests(SimpleTestCase):
+    def test_the_result_line_gives_milliseconds_throughput_and_statuses(self):
+        result = loadbench.parse_wrk(WRK_OUTPUT)
+        self.assertEqual(result["requests"], 4021)
+        self.assertAlmostEqual(result["rps"], 4021 / 12)
+        self.assertEqual((result["p50_ms"], result["p95_ms"]), (41.0, 120.5))
+        self.assertEqual(result["statuses"], {200: 4018, 502: 3})
+        self.assertEqual(result["socket_errors"], 3)  # read + timeout; "status" is the 502s
+        self.assertEqual(loadbench.unexpected(result, 200), 3 + 3)
+
+    def test_output_without_the_result_line_is_an_error_that_shows_the_output(self):
+        with self.assertRaisesMessage(ValueError, "unable to connect"):
+            loadbench.parse_wrk("unable to connect to 127.0.0.1:1 Connection refused\n")
+
+    def test_the_lua_script_prints_the_fields_the_parser_reads(self):
+        script = loadbench.SCRIPT.read_text()
+        fields = json.loads(WRK_OUTPUT.split("BENCH_RESULT ", 1)[1])
+        for name in fields:
+            self.assertIn(f'"{name}":', script)
+
+
+class VerdictTests(SimpleTestCase):
+    def test_a_p95_under_300_ms_is_met_and_over_it_says_by_how_much(self):
+        self.assertEqual(loadbench.verdict(_endpoint(p95=299.0), 1000), ("p95 < 300 ms: met", True))
+        text, ok = loadbench.verdict(_endpoint(p95=390.0), 1000)
+        self.assertFalse(ok)
+        self.assertIn("missed by 90 ms", text)
+        self.assertIn("+30%", text)
+
+    def test_the_dashboard_needs_a_fifth_of_the_floors_throughput(self):
+        met = _endpoint("dashboard", rps=200.0, floor_target=0.2)
+        self.assertEqual(loadbench.verdict(met, 1000)[1], True)
+        short = _endpoint("dashboard", rps=150.0, floor_target=0.2)
+        text, ok = loadbench.verdict(short, 1000)
+        self.assertFalse(ok)
+        self.assertIn("15.0%", text)
+        self.assertIn("50 req/s short", text)
+
+    def test_error_responses_or_no_response_fail_whatever_the_latency(self):
+        text, ok = loadbench.verdict(_endpoint(statuses={200: 90, 500: 10}), 1000)
+        self.assertFalse(ok)
+        self.assertIn("10 responses not 200", text)
+        rate = _endpoint("rate", statuses={201: 50}, expect=201)
+        self.assertTrue(loadbench.verdict(rate, 1000)[1])
+        silent = _endpoint(statuses={})
+        silent.result["requests"] = 0
+        self.assertEqual(loadbench.verdict(silent, 1000)[1], False)
+
+    def test_the_floor_has_no_target(self):
+        floor = _endpoint("floor", p95_target=False)
+        self.assertEqual(loadbench.verdict(floor, 1000), ("—", None))
+
+
+class DocumentTests(SimpleTestCase):
+    HAND = "# Benchmarks\n\n## Cadre registry\n\nHand-written text.\n"
+
+    def test_the_first_run_appends_the_section_and_later_runs_replace_only_it(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            doc = Path(tmp) / "benchmarks.md"
+            doc.write_text(self.HAND + "\n## Later section\n\nMore text.\n")
+            loadbench.write_doc(_results(p95=120.0), doc)
+            first = doc.read_text()
+            self.assertTrue(first.startswith(self.HAND + "\n## Later section\n\nMore text.\n"))
+            self.assertIn("<!-- loadbench:postgresql:begin -->", first)
+            self.assertIn("| dashboard | 2.0 | 120.0 | 250 | 0.25 |", first)
+            # Text written by hand after the section stays where it is.
+            doc.write_text(first + "\nNotes after the table.\n")
+            loadbench.write_doc(_results(p95=150.0), doc)
+            loadbench.write_doc(_results("sqlite", p95=90.0), doc)
+            second = doc.read_text()
+        self.assertNotIn("| 120.0 |", second)
+        self.assertIn("| dashboard | 2.0 | 150.0 |", second)
+        self.assertIn("| dashboard | 2.0 | 90.0 |", second)
+        self.assertEqual(second.count("<!-- loadbench:postgresql:begin -->"), 1)
+        self.assertIn("Notes after the table.", second)
+        self.assertTrue(second.startswith(self.HAND))
+
+    def test_the_section_names_the_machine_date_database_load_and_memory(self):
+        text = loadbench.render(_results())
+        for part in (
+            "PostgreSQL 15.8",
+            "2026-12-04 14:45 UTC",
+            "AMD EPYC, 2 cores",
+            "Load average at the start: 0.50 / 0.40 / 0.30",
+            "250 MB (260 MB peak) of < 300 MB: met",
+            "40 ms: `SELECT 1`",
+        ):
+            self.assertIn(part, text)
+
+    def test_markers_in_the_wrong_order_are_not_used(self):
+        begin, end = loadbench.markers("sqlite")
+        text = f"a\n{end}\nb\n{begin}\n"
+        replaced = loadbench.replace_section(text, "sqlite", "NEW")
+        self.assertTrue(replaced.startswith(text.rstrip("\n")))
+        self.assertTrue(replaced.endswith(f"{begin}\nNEW\n{end}\n"))
+
+
+class SuiteTests(SimpleTestCase):
+    LABELS = ["core", "cadres", "dashboard", "deeds"]
+
+    def test_apps_runs_every_app_but_the_load_suite_and_load_only_it(self):
+        self.assertEqual(selected(self.LABELS, None, "apps"), ["cadres", "dashboard", "deeds"])
+        self.assertEqual(selected(self.LABELS, None, "load"), ["core"])
+        self.assertEqual(selected(self.LABELS, None, "all"), self.LABELS)
+
+    def test_only_narrows_each_suite(self):
+        self.assertEqual(selected(self.LABELS, "core", "apps"), [])
+        self.assertEqual(selected(self.LABELS, "core", "load"), ["core"])
+        self.assertEqual(selected(self.LABELS, "dashboard,deeds", "load"), [])
+        self.assertEqual(selected(self.LABELS, "dashboard,deeds", "apps"), ["dashboard", "deeds"])
+
+
+class FloorViewTests(TestCase):
+    def test_the_floor_answers_json_without_a_query_and_healthz_stays_plain_text(self):
+        with self.assertNumQueries(0):
+            response = self.client.get("/healthz.json")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.json(), {"ok": True})
+        plain = self.client.get("/healthz")
+        self.assertEqual((plain["Content-Type"], plain.content), ("text/plain", b"ok"))
