@@ -393,6 +393,8 @@ class Project(Versioned):
             # The list's "found between" filter. Text search: a trigram index on PostgreSQL
             # (migration 0003_filter_indexes).
             models.Index(fields=["found_on"], name="project_found_idx"),
+            # The lists' order (-last_progress_on, -id): the first page from the index.
+            models.Index(fields=["last_progress_on", "id"], name="project_progress_idx"),
         ]
 
     def __str__(self) -> str:
