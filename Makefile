@@ -41,7 +41,9 @@ test-pg: install
 # kept between runs (seed-scale's data is generated once), which writes its tables into
 # docs/benchmarks.md. Options: BENCH_ARGS="--only core --quick" (the load suite only, small data,
 # short runs, no doc), BENCH_ARGS="--only dashboard" (one app), BENCH_FRESH=1 (regenerate
-# the province-scale data), BENCH_DBS="postgresql" (the load suite on one database).
+# the province-scale data), BENCH_DBS="postgresql" (the load suite on one database). Last,
+# on the PostgreSQL data, `guazhi explain`: the 10 slowest queries of the main pages with
+# their EXPLAIN (ANALYZE, BUFFERS) plans (core/explain.py).
 BENCH_PG_URL ?= postgres://postgres@127.0.0.1:5432/guazhi_bench_scale
 BENCH_DBS ?= sqlite postgresql
 bench: install
@@ -53,6 +55,8 @@ bench: install
 		$(BIN)/guazhi bench --suite load $(if $(BENCH_FRESH),--fresh-data) $(BENCH_ARGS))
 	$(if $(filter postgresql,$(BENCH_DBS)),GUAZHI_VAR_DIR=var/bench-scale DATABASE_URL=$(BENCH_PG_URL) \
 		$(BIN)/guazhi bench --suite load $(if $(BENCH_FRESH),--fresh-data) $(BENCH_ARGS))
+	$(if $(filter postgresql,$(BENCH_DBS)),GUAZHI_VAR_DIR=var/bench-scale DATABASE_URL=$(BENCH_PG_URL) \
+		$(BIN)/guazhi explain)
 
 lint: install
 	$(BIN)/ruff check .

@@ -116,7 +116,6 @@ def pages(prefix: str) -> list[tuple[str, str]]:
         ("placement list, cadre name", f"/programmes/placements/?q={surname}"),
         ("nomination list", "/selection/"),
         ("returns ledger", "/returns/"),
-        ("audit log, since", "/audit/?since=2026-01-01"),
         ("API cadres", "/api/v1/cadres/"),
         ("API projects", "/api/v1/projects/"),
         ("API projects, search", f"/api/v1/projects/?q={word}"),
