@@ -7,8 +7,6 @@ import re
 
 from playwright.sync_api import expect
 
-from guazhi.core.demo import DEMO_PASSWORD
-
 BLANK = """canvas => {
   const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
   let painted = 0;
@@ -17,24 +15,14 @@ BLANK = """canvas => {
 }"""
 
 
-def test_the_leader_sees_drawn_charts_and_reaches_the_cadres_behind_a_number(browser, demo_server):
-    context = browser.new_context(
-        base_url=demo_server, locale="zh-CN", viewport={"width": 1280, "height": 900}
-    )
-    page = context.new_page()
-    try:
-        page.goto("/login/")
-        page.get_by_label("用户名").fill("lingdao")
-        page.get_by_label("密码").fill(DEMO_PASSWORD)
-        page.get_by_role("button", name="登录").click()
-        page.get_by_role("link", name="领导看板").click()
-        expect(page.get_by_role("heading", level=1)).to_contain_text("领导看板")
-        for name in ("batches", "stages", "grades", "levels"):
-            canvas = page.locator(f"[data-chart={name}] canvas")
-            expect(canvas).to_have_count(1)
-            assert canvas.evaluate(BLANK) > 500, f"the {name} chart is blank"
-        page.locator("[data-batch='第4批'] [data-cohort='80后']").click()
-        expect(page).to_have_url(re.compile(r"cohort="))
-        expect(page.locator("main")).to_contain_text("共 15 条")
-    finally:
-        context.close()
+def test_the_leader_sees_drawn_charts_and_reaches_the_cadres_behind_a_number(new_page):
+    page = new_page("lingdao")
+    page.get_by_role("link", name="领导看板").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("领导看板")
+    for name in ("batches", "stages", "grades", "levels"):
+        canvas = page.locator(f"[data-chart={name}] canvas")
+        expect(canvas).to_have_count(1)
+        assert canvas.evaluate(BLANK) > 500, f"the {name} chart is blank"
+    page.locator("[data-batch='第4批'] [data-cohort='80后']").click()
+    expect(page).to_have_url(re.compile(r"cohort="))
+    expect(page.locator("main")).to_contain_text("共 15 条")
