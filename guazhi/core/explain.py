@@ -46,6 +46,7 @@ def shape(sql: str) -> str:
 def pages(prefix: str) -> list[tuple[str, str]]:
     """(label, path) of the pages measured, with values picked from the scale run."""
     from django.db.models import Count
+    from django.db.models.functions import Length
 
     from guazhi.assessment.models import Round
     from guazhi.cadres.models import Cadre
@@ -58,6 +59,9 @@ def pages(prefix: str) -> list[tuple[str, str]]:
     some = list(cadres.order_by("pk").values_list("pk", flat=True)[::4000][:3])
     sample = cadres.order_by("pk").values("name", "name_initials").first() or {}
     surname = (sample.get("name") or "张")[:1]
+    name3 = (
+        cadres.annotate(n=Length("name")).filter(n=3).order_by("pk").values_list("name", flat=True)
+    ).first() or "张三丰"
     initials = (sample.get("name_initials") or "z")[:2]
     district = (
         OrgUnit.objects.filter(code__startswith=tag, parent__code=tag[:-1])
@@ -85,11 +89,14 @@ def pages(prefix: str) -> list[tuple[str, str]]:
         .first()
     )
     word = (project.get("title") or "项目")[:2]
+    # Two characters hold no trigram (a sequential read); three and more use the trigram index.
     deed_word = (deed.title if deed else "道路")[:2]
+    deed_word3 = (deed.title if deed else "道路改造")[:4]
     out = [
         ("cadre list", "/cadres/"),
         ("cadre list, name search", f"/cadres/?q={surname}"),
         ("cadre list, initials search", f"/cadres/?q={initials}"),
+        ("cadre list, three-character name", f"/cadres/?q={name3}"),
         ("cadre list, gender + status", "/cadres/?gender=F&placement_status=finished"),
         ("cadre list, latest result", "/cadres/?latest_result=优秀"),
         ("cadre list, in the pool", "/cadres/?pool=any"),
@@ -109,6 +116,7 @@ def pages(prefix: str) -> list[tuple[str, str]]:
         ("dashboard", "/dashboard/"),
         ("deed list", "/deeds/"),
         ("deed list, search", f"/deeds/?q={deed_word}"),
+        ("deed list, longer search", f"/deeds/?q={deed_word3}"),
         ("deed list, overdue", "/deeds/?overdue=on"),
         ("record list", "/records/"),
         ("record list, cadre name", f"/records/?q={surname}"),
