@@ -16,6 +16,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from guazhi.core import xlsx
+
 from .models import GRADES, Entry, IndicatorScore, PlanItem, Rating, Round
 
 THIN = Side(style="thin", color="000000")
@@ -78,7 +80,7 @@ class _Form:
 
     def cell(self, col: int, value, *, span: int = 1, bold=False, align=LEFT, fill=None):
         ws = self.ws
-        cell = ws.cell(self.row, col, value)
+        cell = ws.cell(self.row, col, xlsx.text(value))  # typed text never becomes a formula
         cell.alignment = align
         if bold:
             cell.font = BOLD
@@ -384,22 +386,21 @@ def round_results(round_: Round, entries, *, results=lambda entry: True) -> tupl
         key = (grade or entry.proposed_grade or "未定") if shown else "未公布"
         counts[key] = counts.get(key, 0) + 1
         hidden = "确认后公布"
-        ws.append(
-            [
-                n,
-                placement.cadre.name,
-                placement.cadre.get_gender_display(),
-                placement.cadre.unit.name,
-                placement.host_unit.name,
-                placement.post.title,
-                _num(entry.indicator_score),
-                _num(entry.review_score) if shown else hidden,
-                _num(entry.final_score) if shown else hidden,
-                entry.proposed_grade if shown else hidden,
-                grade if shown else hidden,
-                "有问题" if entry.integrity_finding and shown else "",
-            ]
-        )
+        row = [
+            n,
+            placement.cadre.name,
+            placement.cadre.get_gender_display(),
+            placement.cadre.unit.name,
+            placement.host_unit.name,
+            placement.post.title,
+            _num(entry.indicator_score),
+            _num(entry.review_score) if shown else hidden,
+            _num(entry.final_score) if shown else hidden,
+            entry.proposed_grade if shown else hidden,
+            grade if shown else hidden,
+            "有问题" if entry.integrity_finding and shown else "",
+        ]
+        ws.append([xlsx.text(value) for value in row])  # typed text never becomes a formula
         for col in range(1, len(RESULT_COLUMNS) + 1):
             cell = ws.cell(ws.max_row, col)
             cell.border = BOX

@@ -218,6 +218,8 @@ def composition_xlsx(batch: Batch, comp: Composition) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
+    from guazhi.core import xlsx
+
     wb = Workbook()
     ws = wb.active
     ws.title = "批次构成"
@@ -230,7 +232,7 @@ def composition_xlsx(batch: Batch, comp: Composition) -> bytes:
         for cell in ws[ws.max_row]:
             cell.font = Font(bold=True)
         for label, count, share in rows:
-            ws.append([label, count, share])
+            ws.append([xlsx.text(label), count, share])  # a unit's name stays text
             ws.cell(ws.max_row, 3).alignment = Alignment(horizontal="right")
     ws.column_dimensions["A"].width = 36
     ws.column_dimensions["B"].width = 10

@@ -64,7 +64,7 @@ def ledger_xlsx(qs: QuerySet[Project], programme) -> bytes:
                 xlsx.text(p.enterprise.name) if p.enterprise_id else "",
                 p.get_sector_display(),
                 xlsx.text(p.district),
-                p.unit.short_name or p.unit.name,
+                xlsx.text(p.unit.short_name or p.unit.name),
                 p.batch.label if p.batch_id else "",
                 p.get_channel_display(),
                 p.found_on,
@@ -79,9 +79,9 @@ def ledger_xlsx(qs: QuerySet[Project], programme) -> bytes:
                 float(p.landed_amount),
                 p.landed_on,
                 p.production_on,
-                p.owner.full_name or p.owner.username,
-                "、".join(credits.get(p.pk, [])),
-                p.terminated_reason,
+                xlsx.text(p.owner.full_name or p.owner.username),
+                xlsx.text("、".join(credits.get(p.pk, []))),
+                xlsx.text(p.terminated_reason),
             ]
         )
     ws.append([])

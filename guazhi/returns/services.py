@@ -379,6 +379,8 @@ def outcomes_xlsx(outcomes: list[ProgrammeOutcome], scope_note: str) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
+    from guazhi.core import xlsx
+
     wb = Workbook()
     ws = wb.active
     ws.title = "返岗成效"
@@ -389,7 +391,7 @@ def outcomes_xlsx(outcomes: list[ProgrammeOutcome], scope_note: str) -> bytes:
     ws.freeze_panes = "A2"
     for outcome in outcomes:
         for row in [*outcome.rows, outcome.total]:
-            ws.append([outcome.programme.name, row.label, *row.values()])
+            ws.append([xlsx.text(outcome.programme.name), xlsx.text(row.label), *row.values()])
             ws.cell(ws.max_row, 8).alignment = Alignment(horizontal="right")
             if row.batch is None:
                 for cell in ws[ws.max_row]:

@@ -573,55 +573,58 @@ def body_text(response) -> str:
     return text
 
 
+def add_other_district_records():
+    """Records of 浑南区 for the kinds the demo has none of (its work teams are the city's)."""
+    f = Fixture()
+    hn_unit = OrgUnit.objects.get(code="HN")
+    hunnan = User.objects.get(username="hunnan")
+    # The demo's work teams are the city's; one becomes 浑南区's so teams, meetings,
+    # attachments and pairings have a record of the other district.
+    team = WorkTeam.objects.order_by("pk").first()
+    WorkTeam.objects.filter(pk=team.pk).update(unit=hn_unit)
+    meeting = Meeting.objects.filter(team=team).first()
+    Attachment.objects.create(
+        meeting=meeting,
+        file="teams/scope-sweep.pdf",
+        name="浑南区会议纪要.pdf",
+        content_type="application/pdf",
+        size=1,
+        uploaded_by=hunnan,
+    )
+    entry = f.entry()
+    assessment.Appeal.objects.create(
+        entry=entry, reason="浑南区的申诉理由", filed_by=hunnan, old_grade="称职"
+    )
+    deed = f.deed()
+    deeds.Evidence.objects.create(deed=deed, date=date(2026, 5, 1), note="浑南区的进展", by=hunnan)
+    ratings = deeds.Rating.objects.filter(deed__unit__path__startswith=f.hn)
+    rating = ratings.filter(rectification__isnull=True).order_by("pk").first()
+    deeds.Rectification.objects.create(
+        rating=rating,
+        deed=rating.deed,
+        unit=rating.deed.unit,
+        opened_on=date(2026, 5, 1),
+        deadline=date(2026, 5, 15),
+        rerate_token="scope-sweep-token",
+    )
+    deeds.Appeal.objects.create(
+        rating=rating, reason="浑南区的申诉", filed_by=hunnan, filed_at=timezone.now()
+    )
+    CalendarDay.objects.create(
+        date=date(2026, 10, 1),
+        kind=CalendarDay.Kind.HOLIDAY,
+        name="国庆节",
+        created_by=hunnan,
+        updated_by=hunnan,
+    )
+    assert ReviewLevel.objects.exists() and Batch.objects.exists()
+
+
 class DataScopeSweepTests(TestCase):
     @classmethod
     def setUpTestData(cls):
         call_command("demo", "--no-serve", stdout=open("/dev/null", "w"))  # noqa: SIM115
-        f = Fixture()
-        hn_unit = OrgUnit.objects.get(code="HN")
-        hunnan = User.objects.get(username="hunnan")
-        # The demo's work teams are the city's; one becomes 浑南区's so teams, meetings,
-        # attachments and pairings have a record of the other district.
-        team = WorkTeam.objects.order_by("pk").first()
-        WorkTeam.objects.filter(pk=team.pk).update(unit=hn_unit)
-        meeting = Meeting.objects.filter(team=team).first()
-        Attachment.objects.create(
-            meeting=meeting,
-            file="teams/scope-sweep.pdf",
-            name="浑南区会议纪要.pdf",
-            content_type="application/pdf",
-            size=1,
-            uploaded_by=hunnan,
-        )
-        entry = f.entry()
-        assessment.Appeal.objects.create(
-            entry=entry, reason="浑南区的申诉理由", filed_by=hunnan, old_grade="称职"
-        )
-        deed = f.deed()
-        deeds.Evidence.objects.create(
-            deed=deed, date=date(2026, 5, 1), note="浑南区的进展", by=hunnan
-        )
-        ratings = deeds.Rating.objects.filter(deed__unit__path__startswith=f.hn)
-        rating = ratings.filter(rectification__isnull=True).order_by("pk").first()
-        deeds.Rectification.objects.create(
-            rating=rating,
-            deed=rating.deed,
-            unit=rating.deed.unit,
-            opened_on=date(2026, 5, 1),
-            deadline=date(2026, 5, 15),
-            rerate_token="scope-sweep-token",
-        )
-        deeds.Appeal.objects.create(
-            rating=rating, reason="浑南区的申诉", filed_by=hunnan, filed_at=timezone.now()
-        )
-        CalendarDay.objects.create(
-            date=date(2026, 10, 1),
-            kind=CalendarDay.Kind.HOLIDAY,
-            name="国庆节",
-            created_by=hunnan,
-            updated_by=hunnan,
-        )
-        assert ReviewLevel.objects.exists() and Batch.objects.exists()
+        add_other_district_records()
 
     def setUp(self):
         self.heping = User.objects.get(username="heping")
