@@ -45,6 +45,8 @@ def _results(vendor="postgresql", p95=120.0):
         "rps": 1000.0,
         "unexpected": 0,
         "rss_mb": 200.0,
+        "requests": 12000,
+        "busy": 0.5,
         "verdict": "—",
         "ok": None,
     }
@@ -61,6 +63,7 @@ def _results(vendor="postgresql", p95=120.0):
             "server": "3 workers × 4 threads",
             "wrk": "4.1.0",
             "clients": 16,
+            "cores": 2,
             "wrk_threads": 2,
             "warmup": 3,
             "seconds": 12,
@@ -143,7 +146,7 @@ class DocumentTests(SimpleTestCase):
             first = doc.read_text()
             self.assertTrue(first.startswith(self.HAND + "\n## Later section\n\nMore text.\n"))
             self.assertIn("<!-- loadbench:postgresql:begin -->", first)
-            self.assertIn("| dashboard | 2.0 | 120.0 | 250 | 0.25 |", first)
+            self.assertIn("| dashboard | 2.0 | 120.0 | 250 | 0.25 | 1.0 |", first)
             # Text written by hand after the section stays where it is.
             doc.write_text(first + "\nNotes after the table.\n")
             loadbench.write_doc(_results(p95=150.0), doc)
