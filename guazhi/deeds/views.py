@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -48,11 +48,16 @@ def _today():
 
 
 def _districts(user) -> list[str]:
-    """The districts of the responsible units of the deeds in the user's scope (filter choices)."""
+    """The districts of the responsible units of the deeds in the user's scope (filter choices).
+    Asked of the units (a few hundred, each one probe of the deeds' unit index), not of the
+    deeds: DISTINCT over every deed in scope read all 50,000 of them (130 ms)."""
+    from guazhi.core.models import OrgUnit
+
+    in_scope = access.deeds_for(user).filter(unit=OuterRef("pk"))
     return list(
-        access.deeds_for(user)
-        .order_by("unit__region")
-        .values_list("unit__region", flat=True)
+        OrgUnit.objects.filter(Exists(in_scope))
+        .order_by("region")
+        .values_list("region", flat=True)
         .distinct()
     )
 
