@@ -56,7 +56,9 @@ def nomination_list(request):
 def nomination_create(request):
     require(request.user, "selection.add_nomination")
     batches = programme_access.batches_for(request.user).filter(status=Batch.Status.NOMINATING)
-    batch = batches.filter(pk=request.POST.get("batch") or request.GET.get("batch") or 0).first()
+    chosen = request.POST.get("batch") or request.GET.get("batch") or ""
+    # Not a number (typed or tampered): no batch; the form says so on the field.
+    batch = batches.filter(pk=chosen).first() if chosen.isdigit() else None
     cadres = services.nominable_cadres(request.user, batch) if batch else None
     if cadres is None:
         from guazhi.cadres import access as cadre_access
