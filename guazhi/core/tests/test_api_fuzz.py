@@ -22,6 +22,7 @@ import os
 import re
 import sys
 from collections import defaultdict
+from contextlib import contextmanager
 
 import schemathesis
 from django.core import signals
@@ -102,6 +103,22 @@ CHECKS = [
 ROLES = ["zzb", "heping", "lingdao", "jieshou", "ganbu", "sysadmin"]
 
 
+@contextmanager
+def keeping_the_test_connection():
+    """As Django's test client does around each request: the request's start and end must not
+    close the database connection, and with it the transaction the test runs in (PostgreSQL;
+    SQLite's in-memory test database ignores the close)."""
+    started = signals.request_started.disconnect(close_old_connections)
+    finished = signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        if started:
+            signals.request_started.connect(close_old_connections)
+        if finished:
+            signals.request_finished.connect(close_old_connections)
+
+
 def api_schema():
     document = SchemaGenerator().get_schema(request=None, public=True)
     return schemathesis.openapi.from_dict(document)
@@ -111,18 +128,8 @@ class ApiFuzzTests(TestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        # As Django's test client does: a request must not close the test's connection (and
-        # with it the transaction the whole test runs in).
-        signals.request_started.disconnect(close_old_connections)
-        signals.request_finished.disconnect(close_old_connections)
         cls.app = WSGIHandler()
         cls.schema = api_schema()
-
-    @classmethod
-    def tearDownClass(cls):
-        signals.request_started.connect(close_old_connections)
-        signals.request_finished.connect(close_old_connections)
-        super().tearDownClass()
 
     @classmethod
     def setUpTestData(cls):
@@ -184,7 +191,8 @@ class ApiFuzzTests(TestCase):
                     if real_id is not None:
                         case.path_parameters["id"] = real_id
                     crashes.clear()
-                    response = case.call(app=self.app, headers=headers)
+                    with keeping_the_test_connection():
+                        response = case.call(app=self.app, headers=headers)
                     counts[operation.label] += 1
                     try:
                         case.validate_response(response, checks=CHECKS)
