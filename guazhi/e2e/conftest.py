@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -93,7 +94,7 @@ def demo_server():
         server.kill()
         raise RuntimeError((Path(var) / "server.log").read_text()[-2000:])
     yield f"http://127.0.0.1:{port}"
-    server.terminate()
+    server.send_signal(signal.SIGINT)  # gunicorn's quick shutdown (TERM waits for keep-alives)
     server.wait(timeout=30)
     log.close()
     shutil.rmtree(var, ignore_errors=True)
@@ -113,10 +114,11 @@ def browser(demo_server):
 def new_page(browser, demo_server, request):
     """Open a page in a fresh browser context (its own cookies: one per user), desktop-size or
     phone-size, with the server as base URL and, given a username, logged in as that demo
-    user. Every page is kept as a screenshot if the test fails."""
-    from .journeys import login
+    user. Every page is kept as a screenshot if the test fails; a JavaScript error or a
+    server error (5xx, also of a background request) fails the test even if it passed."""
+    from .journeys import login, watch
 
-    contexts = []
+    contexts, problems = [], []
 
     def open_page(username: str | None = None, *, phone: bool = False, label: str | None = None):
         context = browser.new_context(
@@ -125,7 +127,9 @@ def new_page(browser, demo_server, request):
         context.set_default_timeout(15_000)
         contexts.append(context)
         page = context.new_page()
-        artifacts.track(request.node, page, label or username or f"page{len(contexts)}")
+        name = label or username or f"page{len(contexts)}"
+        artifacts.track(request.node, page, name)
+        watch(page, name, problems)
         if username:
             login(page, username)
         return page
@@ -133,6 +137,9 @@ def new_page(browser, demo_server, request):
     yield open_page
     for context in contexts:
         context.close()
+    report = getattr(request.node, "rep_call", None)
+    if problems and report is not None and report.passed:
+        pytest.fail("页面出错（测试本身通过）：\n" + "\n".join(problems))
 
 
 @pytest.fixture

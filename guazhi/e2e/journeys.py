@@ -11,6 +11,16 @@ from playwright.sync_api import Locator, Page, expect
 from guazhi.core.demo import DEMO_PASSWORD, DEMO_TOTP_SECRETS
 
 
+def watch(page: Page, name: str, problems: list[str]) -> None:
+    """Note what the user would not notice but is broken all the same: a JavaScript error, or
+    a server error (5xx), also of a background request (htmx, a chart's data)."""
+    page.on("pageerror", lambda exc: problems.append(f"{name}：JavaScript 错误 {exc}"))
+    page.on(
+        "response",
+        lambda r: r.status >= 500 and problems.append(f"{name}：{r.status} {r.url}"),
+    )
+
+
 def submit_login(page: Page, username: str, password: str) -> None:
     page.goto("/login/")
     page.get_by_label("用户名").fill(username)

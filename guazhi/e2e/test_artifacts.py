@@ -134,3 +134,24 @@ def test_a_real_page_is_saved_as_a_full_page_screenshot_and_its_html(browser, tm
 def test_artifact_names_are_plain_file_names(name):
     slug = artifacts._slug(name)
     assert slug and "/" not in slug and "." not in slug
+
+
+def test_a_javascript_error_or_a_server_error_on_a_page_is_noted(browser, demo_server):
+    from .journeys import watch
+
+    problems: list[str] = []
+    context = browser.new_context(base_url=demo_server)
+    try:
+        page = context.new_page()
+        watch(page, "zzb", problems)
+        page.goto("/login/")
+        assert problems == []
+        page.route("**/broken/", lambda route: route.fulfill(status=502, body="bad gateway"))
+        page.evaluate("fetch('/broken/')")
+        page.evaluate("setTimeout(() => { throw new Error('图表数据缺失'); })")
+        page.wait_for_timeout(300)
+    finally:
+        context.close()
+    assert len(problems) == 2, problems
+    assert any(p.startswith("zzb：502 ") and p.endswith("/broken/") for p in problems)
+    assert any("JavaScript 错误" in p and "图表数据缺失" in p for p in problems)
