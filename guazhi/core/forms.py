@@ -3,18 +3,27 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.contrib.auth.models import Permission
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from .models import AuditEntry, CalendarDay, OrgUnit, Role, SiteSettings, User
 from .personal import normalise_mobile, validate_mobile
 
+TEXT_MAX = 10_000  # characters: the bound of a free-text field that has none of its own
+
 
 class BootstrapMixin:
-    """Bootstrap classes on every widget, so templates stay plain."""
+    """Bootstrap classes on every widget, so templates stay plain; a text field without a
+    length limit of its own (a textarea over a model TextField) gets TEXT_MAX, so a pasted
+    megabyte is refused on the field instead of stored."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
+            if type(field) is forms.CharField and field.max_length is None:
+                field.max_length = TEXT_MAX
+                field.validators.append(MaxLengthValidator(TEXT_MAX))
+                field.widget.attrs.setdefault("maxlength", str(TEXT_MAX))
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput):
                 widget.attrs.setdefault("class", "form-check-input")
