@@ -41,7 +41,15 @@ class NominationFilter(django_filters.FilterSet):
 
 class NominationForm(BootstrapMixin, forms.Form):
     batch = forms.ModelChoiceField(label=_("批次"), queryset=Batch.objects.none())
-    cadre = forms.ModelChoiceField(label=_("推荐干部"), queryset=None)
+    cadre = forms.ModelChoiceField(
+        label=_("推荐干部"),
+        queryset=None,
+        error_messages={
+            "invalid_choice": _(
+                "该干部不能推荐到所选批次：不在您的推荐范围内、正在挂职或已被推荐到该批次"
+            )
+        },
+    )
     reason = forms.CharField(
         label=_("推荐理由"),
         max_length=2000,

@@ -59,6 +59,9 @@ def nomination_create(request):
     chosen = request.POST.get("batch") or request.GET.get("batch") or ""
     # Not a number (typed or tampered): no batch; the form says so on the field.
     batch = batches.filter(pk=chosen).first() if chosen.isdigit() else None
+    if not chosen and len(only := list(batches[:2])) == 1:
+        # One batch open: it is the one, so the list offers only cadres who can go to it.
+        batch = only[0]
     cadres = services.nominable_cadres(request.user, batch) if batch else None
     if cadres is None:
         from guazhi.cadres import access as cadre_access

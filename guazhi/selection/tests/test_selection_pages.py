@@ -85,6 +85,29 @@ class NominationPageTests(SelectionTestCase):
         page = self.client.get(f"/selection/new/?batch={self.batch.pk}").content.decode()
         self.assertNotIn("李浑南", page)
 
+    def test_with_one_open_batch_the_form_offers_only_cadres_who_can_be_nominated_to_it(self):
+        # Found in the browser: without ?batch= the list offered cadres already nominated
+        # or serving, and picking one ended in Django's bare "选择一个有效的选项".
+        self.login(self.carol)
+        page = self.client.get("/selection/new/").content.decode()
+        self.assertIn(f'<option value="{self.batch.pk}" selected>', page)
+        self.assertNotIn("王晓明", page)  # already nominated to the batch
+        self.wang_n.status = Nomination.Status.WITHDRAWN
+        self.wang_n.save()
+        self.assertIn("王晓明", self.client.get("/selection/new/").content.decode())
+
+    def test_a_cadre_who_cannot_be_nominated_to_the_batch_is_refused_with_the_reason(self):
+        self.login(self.carol)
+        response = self.client.post(
+            "/selection/new/",
+            {"batch": self.batch.pk, "cadre": self.wang.pk, "reason": "熟悉园区招商"},
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(
+            response, "该干部不能推荐到所选批次：不在您的推荐范围内、正在挂职或已被推荐"
+        )
+        self.assertEqual(self.batch.nominations.active().filter(cadre=self.wang).count(), 1)
+
 
 class MatchPageTests(SelectionTestCase):
     def setUp(self):
