@@ -18,6 +18,7 @@ from rest_framework.response import Response
 
 from guazhi.core import access as core_access
 from guazhi.core.apifields import CONFLICT_409, lock_version_field
+from guazhi.core.forms import TEXT_MAX
 
 from . import access, importing, normalise
 from .models import Cadre, ExpertiseTag, Rank
@@ -97,6 +98,7 @@ class CadreSerializer(serializers.ModelSerializer):
             "lock_version",
         ]
         read_only_fields = ["id_masked", "mobile_masked", "placement_status", "updated_at"]
+        extra_kwargs = {"rewards": {"max_length": TEXT_MAX}}  # a TextField: no bound of its own
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

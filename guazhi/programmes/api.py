@@ -24,6 +24,7 @@ from rest_framework.response import Response
 
 from guazhi.cadres.models import ExpertiseTag, Rank
 from guazhi.core.apifields import DETAIL_400, Refused
+from guazhi.core.forms import TEXT_MAX
 from guazhi.core.models import OrgUnit
 
 from . import access, services
@@ -149,6 +150,7 @@ class BatchSerializer(serializers.ModelSerializer):
         ]
         # Uniqueness and dates are checked in validate() with field-level messages.
         validators: list = []
+        extra_kwargs = {"note": {"max_length": TEXT_MAX}}  # a TextField: no bound of its own
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -346,6 +348,7 @@ class PostSerializer(serializers.ModelSerializer):
             "experience_mandatory",
             "requirements",
         ]
+        extra_kwargs = {"duties": {"max_length": TEXT_MAX}}  # a TextField: no bound of its own
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

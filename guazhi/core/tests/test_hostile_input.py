@@ -342,6 +342,22 @@ class BadFormInputTests(TestCase):
         self.assertEqual(failures, [], f"{forms_seen} forms, {tried} malformed submissions as zzb")
         self.assertGreater(forms_seen, 20)
 
+    def test_the_api_refuses_a_megabyte_of_text_on_the_field_in_chinese_and_writes_nothing(self):
+        from guazhi.programmes.models import Batch, Post
+
+        batch, post = Batch.objects.order_by("pk").first(), Post.objects.order_by("pk").first()
+        for url, field, record in (
+            (f"/api/v1/batches/{batch.pk}/", "note", batch),
+            (f"/api/v1/posts/{post.pk}/", "duties", post),
+        ):
+            before = type(record).objects.filter(pk=record.pk).values().first()
+            response = self.client.patch(
+                url, {field: "字" * (1024 * 1024 // 3 + 1)}, content_type="application/json"
+            )
+            self.assertEqual(response.status_code, 400, url)
+            self.assertRegex(" ".join(response.json()[field]), CJK, url)
+            self.assertEqual(type(record).objects.filter(pk=record.pk).values().first(), before)
+
 
 # --- uploads ----------------------------------------------------------------------------------
 
@@ -432,3 +448,47 @@ class UploadNameTests(TestCase):
             self.assertRegex(info["stored"], r"^[0-9a-f]{32}\.lrmx$", trick)
             for bad in ("/", "\\", "\x00"):
                 self.assertNotIn(bad, info["filename"], trick)
+
+
+# Writable API strings without a length bound that are not free text: year-month values
+# checked by their format (cadres), and names looked up in a list (ranks, deed categories).
+API_STRINGS_NOT_FREE_TEXT = {
+    "CadreRequest.birth",
+    "CadreRequest.party_join",
+    "CadreRequest.work_start",
+    "CadreRequest.rank",
+    "PostRequest.rank_min",
+    "PostRequest.rank_max",
+    "DeedWriteRequest.category",
+    "PatchedDeedChangeRequest.category",
+}
+
+
+class ApiOversizeTests(TestCase):
+    def test_every_free_text_field_the_api_writes_has_a_length_limit(self):
+        from drf_spectacular.generators import SchemaGenerator
+
+        document = SchemaGenerator().get_schema(request=None, public=True)
+        schemas = document["components"]["schemas"]
+        bodies = {
+            content["schema"]["$ref"].rsplit("/", 1)[-1]
+            for operations in document["paths"].values()
+            for method, operation in operations.items()
+            if method in ("post", "put", "patch") and "requestBody" in operation
+            for content in operation["requestBody"]["content"].values()
+            if "$ref" in content["schema"]
+        }
+        unbounded = sorted(
+            f"{name}.{prop}"
+            for name in bodies
+            for prop, schema in schemas[name].get("properties", {}).items()
+            if not schema.get("readOnly")
+            and schema.get("type") == "string"
+            and not {"maxLength", "format", "enum", "$ref"} & set(schema)
+        )
+        allowed = API_STRINGS_NOT_FREE_TEXT | {f"Patched{n}" for n in API_STRINGS_NOT_FREE_TEXT}
+        self.assertEqual(
+            [name for name in unbounded if name not in allowed],
+            [],
+            f"{len(bodies)} request bodies: free text without maxLength",
+        )
