@@ -11,6 +11,7 @@ from django.db.models import Case, Value, When
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -160,7 +161,11 @@ def nomination_bulk_approve(request):
     nominations = list(
         access.nominations_for(request.user).filter(pk__in=ids).select_related("cadre", "level")
     )
-    back = request.POST.get("next") or reverse("selection:list")
+    back = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = reverse("selection:list")  # "//elsewhere/" started with "/" too: never off-site
     if not nominations or len(nominations) != len(set(ids)):
         messages.error(
             request,
@@ -168,7 +173,7 @@ def nomination_bulk_approve(request):
             if not ids
             else _("勾选的人选中有不在您范围内的，全部未办理。"),
         )
-        return HttpResponseRedirect(back if back.startswith("/") else reverse("selection:list"))
+        return HttpResponseRedirect(back)
     from datetime import date as date_type
 
     raw_date = request.POST.get("document_date", "")
@@ -177,7 +182,7 @@ def nomination_bulk_approve(request):
     except ValueError:
         on = None
         messages.error(request, _("备案日期格式不正确，应为 2027-02-01 这样的日期"))
-        return HttpResponseRedirect(back if back.startswith("/") else reverse("selection:list"))
+        return HttpResponseRedirect(back)
     try:
         with transaction.atomic():
             for nomination in nominations:
@@ -196,7 +201,7 @@ def nomination_bulk_approve(request):
         messages.error(request, _("未保存（全部未办理）：") + str(exc))
     else:
         messages.success(request, _("已审核通过 %(n)s 人。") % {"n": len(nominations)})
-    return HttpResponseRedirect(back if back.startswith("/") else reverse("selection:list"))
+    return HttpResponseRedirect(back)
 
 
 @login_required

@@ -358,6 +358,34 @@ class BadFormInputTests(TestCase):
             self.assertRegex(" ".join(response.json()[field]), CJK, url)
             self.assertEqual(type(record).objects.filter(pk=record.pk).values().first(), before)
 
+    def test_bulk_approval_never_sends_the_user_off_site_after_it(self):
+        url = reverse("selection:bulk_approve")
+        for target in ("//evil.example/", "/\\evil.example/", "https://evil.example/"):
+            response = self.client.post(url, {"ids": [], "next": target})
+            self.assertEqual(response["Location"], reverse("selection:list"), target)
+        response = self.client.post(url, {"ids": [], "next": "/selection/?level=1"})
+        self.assertEqual(response["Location"], "/selection/?level=1")
+
+    def test_bulk_approval_with_one_nomination_outside_the_scope_approves_none(self):
+        from guazhi.selection.models import Nomination, NominationStep
+
+        self.client.force_login(User.objects.get(username="heping"))
+        f = Fixture()
+        own = Nomination.objects.filter(nominating_unit__path__startswith=f.hp).first()
+        other = Nomination.objects.filter(nominating_unit__path__startswith=f.hn).first()
+        steps, writes = (
+            NominationStep.objects.count(),
+            AuditEntry.objects.filter(action__in=WRITES).count(),
+        )
+        response = self.client.post(
+            reverse("selection:bulk_approve"),
+            {"ids": [own.pk, other.pk], "opinion": "同意"},
+            follow=True,
+        )
+        self.assertContains(response, "全部未办理")
+        self.assertEqual(NominationStep.objects.count(), steps)
+        self.assertEqual(AuditEntry.objects.filter(action__in=WRITES).count(), writes)
+
 
 # --- uploads ----------------------------------------------------------------------------------
 
