@@ -73,9 +73,11 @@ def demo_server():
     if url := _database_url():
         env["DATABASE_URL"] = url
     guazhi = [sys.executable, "-m", "guazhi.cli"]
-    subprocess.run(  # noqa: S603 (our own interpreter)
-        [*guazhi, "demo", "--no-serve"], env=env, check=True, capture_output=True
+    demo = subprocess.run(  # noqa: S603 (our own interpreter)
+        [*guazhi, "demo", "--no-serve"], env=env, capture_output=True, text=True
     )
+    if demo.returncode:
+        raise RuntimeError(f"guazhi demo failed:\n{(demo.stdout + demo.stderr)[-3000:]}")
     port = _free_port()
     log = open(Path(var) / "server.log", "wb")  # noqa: SIM115 (closed below)
     server = subprocess.Popen(  # noqa: S603

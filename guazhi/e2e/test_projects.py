@@ -19,7 +19,12 @@ def _advance(page, stage: str) -> None:
     """From the project page to the move form, aimed at `stage`."""
     page.get_by_role("link", name="推进 / 变更阶段").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("变更阶段")
-    choose(page.get_by_label("变更到阶段"), f". {stage}")
+    target = page.get_by_label("变更到阶段")
+    if stage not in target.locator("option:checked").inner_text():
+        # Choosing another stage reloads the form with its evidence fields (htmx): wait for
+        # it, or what is typed next is replaced.
+        with page.expect_response(lambda r: "/move/" in r.url):
+            choose(target, f". {stage}")
 
 
 def _field_error(page, label: str):

@@ -30,8 +30,13 @@ def test_a_nominated_cadre_passes_every_level_and_gets_a_placement(new_page):
     district = new_page("heping")
     district.get_by_role("link", name="推荐与审核").first.click()
     district.get_by_role("link", name="推荐人选").click()
+    expect(district.get_by_label("批次")).to_have_value(re.compile(r"\d+"))  # the one open
     district.get_by_label("批次").select_option(label=BATCH)
-    choose(district.get_by_label("推荐干部"), f"{CADRE}（{UNIT}")
+    # Only cadres who can go: not one serving in 第4批 (曾超), nor one already nominated.
+    cadres = district.get_by_label("推荐干部")
+    expect(cadres.locator("option").filter(has_text="曾超（")).to_have_count(0)
+    expect(cadres.locator("option").filter(has_text="尹新远（")).to_have_count(0)
+    choose(cadres, f"{CADRE}（{UNIT}")
     district.get_by_label("推荐理由").fill("长期从事招商引资工作，熟悉总部经济，政治素质好。")
     district.get_by_role("button", name="保存").click()
     expect(message(district)).to_contain_text(f"已推荐{CADRE}，等待“区委组织部审核”")
