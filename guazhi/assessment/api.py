@@ -750,7 +750,9 @@ class QuarterResultViewSet(
         request=IdsSerializer,
         responses={200: QuarterResultSerializer(many=True), 400: DETAIL_400},
     )
-    @action(detail=False, methods=["post"])
+    # Not paginated: the answer is the plain list of the results confirmed (the document had
+    # described a page of results).
+    @action(detail=False, methods=["post"], pagination_class=None)
     def confirm(self, request):
         """确认平时考核（市委组织部）：一次确认多条；超过“好”等次比例上限时整体拒绝，
         说明批次、季度和人数。"""

@@ -315,3 +315,20 @@ class FuzzFindingsTests(TestCase):
         self.assertEqual(
             response.json(), {"non_field_errors": ["请求内容为空：应为 JSON 对象或表单"]}
         )
+
+    def test_confirming_quarter_results_answers_the_list_the_document_describes(self):
+        document = SchemaGenerator().get_schema(request=None, public=True)
+        confirm = document["paths"]["/api/v1/assessment/quarter-results/confirm/"]["post"]
+        schema = confirm["responses"]["200"]["content"]["application/json"]["schema"]
+        self.assertEqual(schema["type"], "array")
+        listed = self.api("get", "/api/v1/assessment/quarter-results/")
+        ids = [r["id"] for r in listed.json()["results"][:1]]
+        self.assertTrue(ids, "the demo has quarter results")
+        response = self.api(
+            "post",
+            "/api/v1/assessment/quarter-results/confirm/",
+            {"ids": ids},
+            content_type="application/json",
+        )
+        self.assertEqual(response.status_code, 200, response.content)
+        self.assertIsInstance(response.json(), list)
