@@ -4,8 +4,8 @@
 --   mode "get":  GET the paths of the file in turn, with the session cookie (or the API
 --                token) of the signed-in officer and the CSRF token as a browser sends it.
 --   mode "rate": POST a public rating (JSON) to the paths in turn; every request is a new
---                citizen: phone 15<run><thread><7 digits> with its one-time code issued
---                beforehand, and its own X-Forwarded-For address (the proxy in front).
+--                citizen: phone 15<run: 4 digits><thread><4 digits> with its one-time code
+--                issued beforehand, and its own X-Forwarded-For address (the proxy in front).
 -- done() prints one line "BENCH_RESULT {json}" with the counts and the latency percentiles
 -- (microseconds) that loadbench.parse_wrk() reads.
 
@@ -49,10 +49,10 @@ function request()
    k = k % per_thread
    local level = 4
    if k % 5 == 0 then level = 2 end -- one in five unhappy: a rectification is opened
-   local body = string.format('{"mobile":"15%d%d%07d","code":"%s","level":%d}', run, tid, k, code, level)
+   local body = string.format('{"mobile":"15%04d%d%04d","code":"%s","level":%d}', run, tid, k, code, level)
    local h = {
       ["Content-Type"] = "application/json",
-      ["X-Forwarded-For"] = string.format("10.%d.%d.%d", run * 16 + tid, math.floor(k / 256) % 256, k % 256),
+      ["X-Forwarded-For"] = string.format("10.%d.%d.%d", (run * 16 + tid) % 256, math.floor(k / 256) % 256, k % 256),
    }
    return wrk.format("POST", path, h, body)
 end

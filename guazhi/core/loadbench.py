@@ -163,10 +163,9 @@ def render(results: dict) -> str:
         )
     mem = results["memory"]
     lines.append(
-        f"| **worker memory**: largest gunicorn worker's RSS after the run (peak); "
-        f"{mem.get('start_mb', 0):.0f} MB after start | | | | | | | | "
-        f"{mem['max_rss_mb']:.0f} MB ({mem['max_hwm_mb']:.0f} MB peak) of < {TARGET_RSS_MB} "
-        f"MB: {'met' if mem['max_hwm_mb'] < TARGET_RSS_MB else '**missed**'} |"
+        f"| **worker memory**: the largest gunicorn worker's RSS after the run; its peak; "
+        f"{mem.get('start_mb', 0):.0f} MB after the first requests | | | | | | | | "
+        f"{memory_verdict(mem)} |"
     )
     lines.append("")
     met = sum(1 for r in rows if r["ok"] is True)
@@ -174,7 +173,9 @@ def render(results: dict) -> str:
     lines.append(
         f"Targets met: {met} of {judged} rows"
         + ("" if m["vendor"] == "postgresql" else " (the p95 target is set for PostgreSQL)")
-        + f"; worker memory {'met' if mem['max_hwm_mb'] < TARGET_RSS_MB else 'missed'}."
+        + f"; worker memory after the run "
+        f"{'met' if mem['max_rss_mb'] < TARGET_RSS_MB else 'missed'}, at its peak "
+        f"{'met' if mem['max_hwm_mb'] < TARGET_RSS_MB else 'missed'}."
     )
     if any(r["ok"] is False for r in rows):
         need = m["clients"] / (TARGET_P95_MS / 1000)
@@ -199,6 +200,21 @@ def render(results: dict) -> str:
         for q in prof["slowest"]:
             lines.append(f"- {q['ms']:.0f} ms: `{q['sql']}`")
     return "\n".join(lines) + "\n"
+
+
+def memory_verdict(mem: dict) -> str:
+    def judge(mb: float) -> str:
+        if mb < TARGET_RSS_MB:
+            return "met"
+        return f"**over by {mb - TARGET_RSS_MB:.0f} MB**"
+
+    text = (
+        f"< {TARGET_RSS_MB} MB: {mem['max_rss_mb']:.0f} MB after the run, "
+        f"{judge(mem['max_rss_mb'])}; peak {mem['max_hwm_mb']:.0f} MB, {judge(mem['max_hwm_mb'])}"
+    )
+    if mem["max_hwm_mb"] >= TARGET_RSS_MB > mem["max_rss_mb"]:
+        text += " (the sign-in's Argon2 password hash takes 100 MiB for a moment)"
+    return text
 
 
 def cpu_ms(row: dict, meta: dict) -> str:
@@ -374,21 +390,37 @@ def endpoints(prefix: str, quick: bool) -> list[Endpoint]:
     return eps
 
 
-def issue_codes(runs: int, threads: int, per_thread: int) -> None:
-    """One-time codes for the phones loadbench.lua uses (15<run><thread><7 digits>), as the
-    SMS step would have stored them."""
+def phone(run: int, tid: int, k: int) -> str:
+    """The phone loadbench.lua sends for request k of wrk thread `tid` in run `run`."""
+    return f"15{run:04d}{tid}{k:04d}"
+
+
+def issue_codes(threads: int, per_thread: int) -> int:
+    """One-time codes for the phones of two runs (warm-up and measurement) that no earlier
+    benchmark on this database used (each phone rates each deed once); returns the first
+    run's number."""
+    import random
+
     from django.utils import timezone
 
     from guazhi.core import crypto
     from guazhi.deeds import services
     from guazhi.deeds.models import PhoneCode
 
+    if per_thread > 10_000:
+        raise ValueError("at most 10,000 phones per wrk thread")
+    rng = random.Random()  # noqa: S311 (not a secret: fictional phones)
+    while True:
+        run = rng.randrange(0, 9999)
+        keys = [services.phone_key(phone(r, 0, 0)) for r in (run, run + 1)]
+        if not PhoneCode.objects.filter(phone_key__in=keys).exists():
+            break
     expires = timezone.now() + timedelta(hours=2)
     rows = []
-    for run in range(runs):
+    for r in (run, run + 1):
         for tid in range(threads):
             for k in range(per_thread):
-                key = services.phone_key(f"15{run}{tid}{k:07d}")
+                key = services.phone_key(phone(r, tid, k))
                 rows.append(
                     PhoneCode(
                         phone_key=key,
@@ -397,6 +429,7 @@ def issue_codes(runs: int, threads: int, per_thread: int) -> None:
                     )
                 )
     PhoneCode.objects.bulk_create(rows, batch_size=2000)
+    return run
 
 
 # --- signing in ---------------------------------------------------------------------------------
@@ -526,15 +559,16 @@ def run(out, quick: bool = False) -> dict:
     prefix = scale_data(out, quick)
     username = f"{prefix}zzb"
     eps = endpoints(prefix, quick)
-    per_thread = math.ceil(800 * max(seconds, warmup) / WRK_THREADS)
-    issue_codes(2, WRK_THREADS, per_thread)
+    only = os.environ.get("GUAZHI_BENCH_ROWS")  # e.g. "floor,rate": these rows only
+    if only:
+        eps = [ep for ep in eps if ep.key == "floor" or ep.key in only.split(",")]
+    per_thread = min(10_000, math.ceil(800 * max(seconds, warmup) / WRK_THREADS))
+    run = issue_codes(WRK_THREADS, per_thread)
     connection.close()  # the server's workers take the database from here
 
     port = _free_port()
     proc = _server(port)
     try:
-        time.sleep(2)  # the workers import the application
-        start_mb = max((a for a, _b in rss(_tree(proc.pid)[1:])), default=0)
         auth = {"cookie": sign_in(port, username), "token": api_token(port, username)}
         for ep in eps:
             if ep.mode == "get":
@@ -544,17 +578,20 @@ def run(out, quick: bool = False) -> dict:
                 elif ep.auth == "token":
                     headers["Authorization"] = f"Token {auth['token']}"
                 check(port, ep.paths[0], headers)
+        start_mb = max((a for a, _b in rss(_tree(proc.pid)[1:])), default=0)
         for ep in eps:
             out.write(f"  {ep.key:<16}")
             out.flush()
-            wrk(port, ep, warmup, 0, per_thread, auth)
+            wrk(port, ep, warmup, run, per_thread, auth)
             busy = _machine_busy()
-            ep.result = wrk(port, ep, seconds, 1, per_thread, auth)
+            ep.result = wrk(port, ep, seconds, run + 1, per_thread, auth)
             after = _machine_busy()
             ep.result["busy"] = (after[0] - busy[0]) / max(1, after[1] - busy[1])
             ep.result["rss_mb"] = max((a for a, _b in rss(_tree(proc.pid)[1:])), default=0)
+            bad = {k: v for k, v in ep.result["statuses"].items() if k != ep.expect}
             out.write(
-                f"{ep.result['p50_ms']:8.1f} ms {ep.result['p95_ms']:8.1f} ms "
+                (f"{bad} " if bad else "")
+                + f"{ep.result['p50_ms']:8.1f} ms {ep.result['p95_ms']:8.1f} ms "
                 f"{ep.result['rps']:8.0f} /s {ep.result['rss_mb']:6.0f} MB\n"
             )
         workers = _tree(proc.pid)[1:]
@@ -581,8 +618,10 @@ def run(out, quick: bool = False) -> dict:
             }
         )
     pages = [ep for ep in eps if ep.p95_target and ep.mode == "get" and ep.auth == "session"]
-    worst = max(pages, key=lambda ep: ep.result["p95_ms"])
-    prof = {"label": worst.label, **profile(worst.paths[0], username)}
+    prof = None
+    if pages:
+        worst = max(pages, key=lambda ep: ep.result["p95_ms"])
+        prof = {"label": worst.label, **profile(worst.paths[0], username)}
     meta = {
         "vendor": vendor,
         "database": database_version(),
