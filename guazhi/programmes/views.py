@@ -43,7 +43,9 @@ def _can_manage(user, perm: str) -> bool:
 @login_required
 def programme_list(request):
     require(request.user, "programmes.view_programme")
-    programmes = access.programmes_for(request.user).prefetch_related("batches")
+    programmes = (
+        access.programmes_for(request.user).select_related("owner_unit").prefetch_related("batches")
+    )
     return render(
         request,
         "programmes/programme_list.html",
