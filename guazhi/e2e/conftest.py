@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -96,7 +95,7 @@ def demo_server():
         server.kill()
         raise RuntimeError((Path(var) / "server.log").read_text()[-2000:])
     yield f"http://127.0.0.1:{port}"
-    server.send_signal(signal.SIGINT)  # gunicorn's quick shutdown (TERM waits for keep-alives)
+    server.terminate()
     server.wait(timeout=30)
     log.close()
     shutil.rmtree(var, ignore_errors=True)
