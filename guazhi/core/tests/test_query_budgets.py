@@ -29,10 +29,10 @@ import os
 
 from django.db import connection
 from django.db.models import Count, Max
-from django.test import TestCase
+from django.test import Client, TestCase
 from django.test.utils import CaptureQueriesContext
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from guazhi.core.models import Role, User
 from guazhi.core.scale import Sizes, generate
@@ -71,126 +71,134 @@ def _model(path):
 # (sqlite, postgresql) when the two backends differ.
 BUDGETS: dict[str, tuple] = {
     # ---- pages ----
-    "core:home": ({}, None, None),
-    "core:unit_list": ({}, None, None),
-    "core:user_list": ({}, None, None),
-    "core:role_list": ({}, None, None),
+    "core:home": ({}, 27, 26),
+    "core:unit_list": ({}, 10, 10),
+    "core:user_list": ({}, 13, 13),
+    "core:role_list": ({}, 10, None),
     "core:audit_list": ({}, None, None),
     "core:audit_export": ({}, None, None),
     "core:calendar_list": ({}, None, None),
-    "core:notices": ({}, None, None),
-    "cadres:list": ({}, None, None),
-    "cadres:export[xlsx]": ({"fmt": "xlsx"}, None, None),
-    "cadres:export[csv]": ({"fmt": "csv"}, None, None),
-    "cadres:pool": ({}, None, None),
-    "cadres:tags": ({}, None, None),
-    "programmes:list": ({}, None, None),
-    "programmes:detail": (_with_most("programmes.Programme", "batches"), None, None),
-    "programmes:batch": (_with_most("programmes.Batch", "posts"), None, None),
-    "programmes:batch_composition_export": (_with_most("programmes.Batch", "posts"), None, None),
-    "programmes:placements": ({}, None, None),
-    "selection:list": ({}, None, None),
-    "teams:list": ({}, None, None),
-    "teams:meetings": (_with_most("teams.WorkTeam", "meetings"), None, None),
-    "teams:calendar": (_with_most("teams.WorkTeam", "meetings"), None, None),
-    "records:list": ({}, None, None),
-    "records:weekly": ({}, None, None),
-    "returns:list": ({}, None, None),
-    "returns:outcomes": ({}, None, None),
-    "returns:outcomes_export": ({}, None, None),
-    "assessment:list": ({}, None, None),
-    "assessment:indicators": ({}, None, None),
-    "assessment:plans": (_with_most("programmes.Batch", "posts"), None, None),
-    "assessment:round": (_with_most("assessment.Round", "entries"), None, None),
-    "assessment:round_results_xlsx": (_with_most("assessment.Round", "entries"), None, None),
-    "assessment:ratings": ({}, None, None),
-    "projects:list": ({}, None, None),
-    "projects:export": ({}, None, None),
-    "projects:board": ({}, None, None),
-    "projects:funnel": ({}, None, None),
-    "projects:green_channel": ({}, None, None),
-    "projects:enterprises": ({}, None, None),
-    "projects:events": ({}, None, None),
-    "deeds:list": ({}, None, None),
-    "deeds:export": ({}, None, None),
-    "deeds:lookbacks": ({}, None, None),
-    "deeds:rectifications": ({}, None, None),
-    "deeds:appeals": ({}, None, None),
-    "deeds:figures": ({}, None, None),
-    "deeds:panel": ({}, None, None),
-    "deeds_public:list": ({}, None, None),
-    "dashboard:index": ({}, None, None),
-    "reports:index": ({}, None, None),
-    **{
-        f"reports:page[{slug}]": ({"slug": slug}, None, None)
-        for slug in (
-            "roster",
-            "composition",
-            "placements",
-            "projects",
-            "results",
-            "deeds",
-            "outcomes",
-        )
-    },
-    **{
-        f"reports:export[{slug}.{fmt}]": ({"slug": slug, "fmt": fmt}, None, None)
-        for slug in (
-            "roster",
-            "composition",
-            "placements",
-            "projects",
-            "results",
-            "deeds",
-            "outcomes",
-        )
-        for fmt in ("xlsx", "csv")
-    },
+    "core:notices": ({}, 9, 9),
+    "cadres:list": ({}, 13, 13),
+    "cadres:export[xlsx]": ({"fmt": "xlsx"}, (16, 14), (16, 14)),
+    "cadres:export[csv]": ({"fmt": "csv"}, (12, 10), (12, 10)),
+    "cadres:pool": ({}, 10, 10),
+    "cadres:tags": ({}, 9, 9),
+    "programmes:list": ({}, 10, 10),
+    "programmes:detail": (_with_most("programmes.Programme", "batches"), 12, 12),
+    "programmes:batch": (_with_most("programmes.Batch", "posts"), 17, 17),
+    "programmes:batch_composition_export": (
+        _with_most("programmes.Batch", "posts"),
+        (13, 11),
+        (13, 11),
+    ),
+    "programmes:placements": ({}, 14, 14),
+    "selection:list": ({}, 13, 13),
+    "teams:list": ({}, 11, None),
+    "teams:meetings": (_with_most("teams.WorkTeam", "meetings"), 12, None),
+    "teams:calendar": (_with_most("teams.WorkTeam", "meetings"), 11, None),
+    "records:list": ({}, 10, 10),
+    "records:weekly": ({}, 13, 13),
+    "returns:list": ({}, 12, 12),
+    "returns:outcomes": ({}, 11, 11),
+    "returns:outcomes_export": ({}, (14, 12), (14, 12)),
+    "assessment:list": ({}, 15, 13),
+    "assessment:indicators": ({}, 10, None),
+    "assessment:plans": (_with_most("programmes.Batch", "posts"), 12, 12),
+    "assessment:round": (_with_most("assessment.Round", "entries"), 15, 13),
+    "assessment:round_results_xlsx": (
+        _with_most("assessment.Round", "entries"),
+        (14, 12),
+        (14, 12),
+    ),
+    "assessment:ratings": ({}, 10, 9),
+    "projects:list": ({}, 17, 16),
+    "projects:export": ({}, (19, 17), (18, 16)),
+    "projects:board": ({}, 23, 22),
+    "projects:funnel": ({}, 23, 18),
+    "projects:green_channel": ({}, 10, 10),
+    "projects:enterprises": ({}, 10, 10),
+    "projects:events": ({}, 10, 10),
+    "deeds:list": ({}, 13, 13),
+    "deeds:export": ({}, (18, 16), (18, 16)),
+    "deeds:lookbacks": ({}, 10, 9),
+    "deeds:rectifications": ({}, 10, 9),
+    "deeds:appeals": ({}, 9, 9),
+    "deeds:figures": ({}, 23, 23),
+    "deeds:panel": ({}, 10, 10),
+    "deeds_public:list": ({}, 11, 11),
+    "dashboard:index": ({}, 8, 8),
+    "reports:index": ({}, 8, 8),
+    "reports:page[roster]": ({"slug": "roster"}, 10, 10),
+    "reports:page[composition]": ({"slug": "composition"}, 11, 11),
+    "reports:page[placements]": ({"slug": "placements"}, 11, 11),
+    "reports:page[projects]": ({"slug": "projects"}, 12, 12),
+    "reports:page[results]": ({"slug": "results"}, 11, 11),
+    "reports:page[deeds]": ({"slug": "deeds"}, 10, 10),
+    "reports:page[outcomes]": ({"slug": "outcomes"}, 12, 12),
+    "reports:export[roster.xlsx]": ({"slug": "roster", "fmt": "xlsx"}, (13, 11), (13, 11)),
+    "reports:export[roster.csv]": ({"slug": "roster", "fmt": "csv"}, (12, 10), (12, 10)),
+    "reports:export[composition.xlsx]": (
+        {"slug": "composition", "fmt": "xlsx"},
+        (14, 12),
+        (14, 12),
+    ),
+    "reports:export[composition.csv]": ({"slug": "composition", "fmt": "csv"}, (14, 12), (14, 12)),
+    "reports:export[placements.xlsx]": ({"slug": "placements", "fmt": "xlsx"}, (14, 12), (14, 12)),
+    "reports:export[placements.csv]": ({"slug": "placements", "fmt": "csv"}, (13, 11), (13, 11)),
+    "reports:export[projects.xlsx]": ({"slug": "projects", "fmt": "xlsx"}, (15, 13), (15, 13)),
+    "reports:export[projects.csv]": ({"slug": "projects", "fmt": "csv"}, (14, 12), (14, 12)),
+    "reports:export[results.xlsx]": ({"slug": "results", "fmt": "xlsx"}, (14, 12), (14, 12)),
+    "reports:export[results.csv]": ({"slug": "results", "fmt": "csv"}, (13, 11), (13, 11)),
+    "reports:export[deeds.xlsx]": ({"slug": "deeds", "fmt": "xlsx"}, (13, 11), (13, 11)),
+    "reports:export[deeds.csv]": ({"slug": "deeds", "fmt": "csv"}, (12, 10), (12, 10)),
+    "reports:export[outcomes.xlsx]": ({"slug": "outcomes", "fmt": "xlsx"}, (15, 13), (15, 13)),
+    "reports:export[outcomes.csv]": ({"slug": "outcomes", "fmt": "csv"}, (15, 13), (15, 13)),
     # ---- API lists ----
-    "orgunit-list": ({}, None, None),
-    "user-list": ({}, None, None),
-    "cadre-list": ({}, None, None),
-    "programme-list": ({}, None, None),
-    "batch-list": ({}, None, None),
-    "batch-composition": (_with_most("programmes.Batch", "posts"), None, None),
-    "post-list": ({}, None, None),
-    "placement-list": ({}, None, None),
-    "nomination-list": ({}, None, None),
-    "team-list": ({}, None, None),
-    "meeting-list": ({}, None, None),
-    "pairing-list": ({}, None, None),
-    "dailyrecord-list": ({}, None, None),
-    "careerevent-list": ({}, None, None),
-    "returnrecord-list": ({}, None, None),
-    "assessment-indicator-list": ({}, None, None),
-    "assessment-plan-list": ({}, None, None),
-    "assessment-quarterresult-list": ({}, None, None),
-    "assessment-round-list": ({}, None, None),
-    "assessment-entry-list": ({}, None, None),
-    "assessment-myrating-list": ({}, None, None),
-    "assessment-appeal-list": ({}, None, None),
-    "enterprise-list": ({}, None, None),
-    "enterprisecontact-list": ({}, None, None),
-    "project-list": ({}, None, None),
-    "project-board": ({}, None, None),
-    "project-funnel": ({}, None, None),
-    "project-history": (_with_most("projects.Project", "history"), None, None),
-    "projectstage-list": ({}, None, None),
-    "projecttask-list": ({}, None, None),
-    "projectblocker-list": ({}, None, None),
-    "projectmember-list": ({}, None, None),
-    "projectcredit-list": ({}, None, None),
-    "projectupdate-list": ({}, None, None),
-    "projectevent-list": ({}, None, None),
-    "deed-list": ({}, None, None),
-    "deed-ratings": (_with_most("deeds.Deed", "ratings"), None, None),
-    "deed-progress": (_with_most("deeds.Deed", "evidence"), None, None),
-    "deedstatus-list": ({}, None, None),
-    "deedlookback-list": ({}, None, None),
-    "deedrectification-list": ({}, None, None),
-    "deedappeal-list": ({}, None, None),
-    "deedpanelmember-list": ({}, None, None),
-    "deed-figures": ({}, None, None),
+    "orgunit-list": ({}, 9, 9),
+    "user-list": ({}, 10, 10),
+    "cadre-list": ({}, 12, 12),
+    "programme-list": ({}, 10, 10),
+    "batch-list": ({}, 10, 10),
+    "batch-composition": (_with_most("programmes.Batch", "posts"), 10, 10),
+    "post-list": ({}, 10, 10),
+    "placement-list": ({}, 10, 10),
+    "nomination-list": ({}, 10, 10),
+    "team-list": ({}, 11, 6),
+    "meeting-list": ({}, 9, 6),
+    "pairing-list": ({}, 8, 6),
+    "dailyrecord-list": ({}, 9, 9),
+    "careerevent-list": ({}, 8, 8),
+    "returnrecord-list": ({}, 8, 8),
+    "assessment-indicator-list": ({}, 9, 9),
+    "assessment-plan-list": ({}, 10, 10),
+    "assessment-quarterresult-list": ({}, 9, 9),
+    "assessment-round-list": ({}, 9, 9),
+    "assessment-entry-list": ({}, 9, 9),
+    "assessment-myrating-list": ({}, 8, 7),
+    "assessment-appeal-list": ({}, 8, 8),
+    "enterprise-list": ({}, 10, 10),
+    "enterprisecontact-list": ({}, 9, 9),
+    "project-list": ({}, 11, 11),
+    "project-board": ({}, 18, 18),
+    "project-funnel": ({}, 16, 11),
+    "project-history": (_with_most("projects.Project", "history"), 9, None),
+    "projectstage-list": ({}, 9, 9),
+    "projecttask-list": ({}, 8, 8),
+    "projectblocker-list": ({}, 8, 8),
+    "projectmember-list": ({}, 9, 9),
+    "projectcredit-list": ({}, 9, 9),
+    "projectupdate-list": ({}, 9, 9),
+    "projectevent-list": ({}, 10, 10),
+    "deed-list": ({}, 9, 9),
+    "deed-ratings": (_with_most("deeds.Deed", "ratings"), 10, None),
+    "deed-progress": (_with_most("deeds.Deed", "evidence"), 10, None),
+    "deedstatus-list": ({}, 10, 10),
+    "deedlookback-list": ({}, 10, 10),
+    "deedrectification-list": ({}, 9, 9),
+    "deedappeal-list": ({}, 9, 8),
+    "deedpanelmember-list": ({}, 9, 9),
+    "deed-figures": ({}, 11, 11),
 }
 
 # Routes that are not lists, each group with why. A route here costs a bounded number of
@@ -586,21 +594,30 @@ class QueryBudgetTests(TestCase):
 
     def count(self, user, key, world):
         if user == self.admin:
-            self.login_admin()
+            client = self.admin_client()
         else:
-            self.client.force_login(user)
+            client = self.client
+            client.force_login(user)
         url = self.url(key, world)
-        self.client.get(url)  # warm the per-process caches (settings, roles)
-        with CaptureQueriesContext(connection) as ctx:
-            response = self.client.get(url)
-        return response.status_code, len(ctx.captured_queries), ctx.captured_queries
+        client.get(url)  # warm the per-process caches (settings, roles)
+        counts = []
+        for _ in range(2):  # the lower of two: a cache refreshed by time is not the page's cost
+            with CaptureQueriesContext(connection) as ctx:
+                response = client.get(url)
+            counts.append((len(ctx.captured_queries), ctx.captured_queries))
+        n, queries = min(counts, key=lambda c: c[0])
+        return response.status_code, n, queries
 
-    def login_admin(self):
-        """Administrators need the second factor: through the real login form."""
-        self.client.logout()
-        self.client.post("/login/", {"username": "budget_admin", "password": PASSWORD})
-        device = TOTPDevice.objects.get_or_create(user=self.admin, name="t", confirmed=True)[0]
-        self.client.post("/login/otp/", {"token": current_totp(device)})
+    def admin_client(self):
+        """Administrators need the second factor: one login through the real forms (a TOTP
+        code is accepted once)."""
+        if not hasattr(self, "_admin_client"):
+            client = Client()
+            client.post("/login/", {"username": "budget_admin", "password": PASSWORD})
+            device = TOTPDevice.objects.create(user=self.admin, name="t", confirmed=True)
+            client.post("/login/otp/", {"token": current_totp(device)})
+            self._admin_client = client
+        return self._admin_client
 
     def measure(self, users, world):
         out = {}
