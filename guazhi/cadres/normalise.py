@@ -12,7 +12,6 @@ import unicodedata
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
-from pypinyin import Style, lazy_pinyin
 from stdnum.cn import ric
 from stdnum.exceptions import InvalidComponent
 
@@ -62,6 +61,10 @@ def folded(value) -> str:
 @lru_cache(maxsize=8192)
 def pinyin_initials(name: str) -> str:
     """王晓明 → wxm (for search by initials)."""
+    # Imported here: pypinyin's dictionary takes about 55 MB, which every web worker would
+    # carry from its start; only a worker that saves a cadre needs it (docs/benchmarks.md).
+    from pypinyin import Style, lazy_pinyin
+
     letters = lazy_pinyin(name or "", style=Style.FIRST_LETTER, errors="ignore")
     return "".join(letters).lower()[:30]
 

@@ -20,7 +20,7 @@ from guazhi.core.views import paginate
 from guazhi.programmes import access as programme_access
 from guazhi.programmes.models import Batch
 
-from . import access, matching, services
+from . import access, services
 from .forms import DecisionForm, LevelFormSet, NominationFilter, NominationForm, WithdrawForm
 from .models import Nomination, PairRule
 
@@ -262,6 +262,10 @@ def _seat_pairs(request, proposal) -> list[tuple[int, int]]:
 def match(request, batch_pk):
     batch = programme_access.access_batch(request.user, batch_pk)
     access.require_matcher(request.user)
+    # Imported here: the engine brings numpy, scipy and OR-Tools (about 100 MB), which every
+    # web worker would carry from its start (docs/benchmarks.md).
+    from . import matching
+
     proposal = matching.propose(batch)
     comparison = None
     chosen: dict[str, int] = {}

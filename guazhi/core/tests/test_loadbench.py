@@ -5,6 +5,9 @@ suites, and the floor view."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -227,6 +230,22 @@ class PhoneTests(TestCase):
         self.assertEqual(code.code_hash, crypto.blind_index(f"{key}:{loadbench.CODE}"))
         # A second benchmark on the same database takes other phones.
         self.assertNotIn(loadbench.issue_codes(2, 3), (run, run + 1))
+
+
+class WorkerMemoryTests(SimpleTestCase):
+    def test_a_web_worker_loads_neither_the_matching_engine_nor_the_pinyin_dictionary(self):
+        # scipy and OR-Tools (about 100 MB) and pypinyin (about 55 MB) are imported where
+        # they are used, not by the URLconf every gunicorn worker loads at its start.
+        code = (
+            "import sys, django; django.setup(); import guazhi.urls, guazhi.wsgi; "
+            "from django.urls import resolve; resolve('/cadres/'); "
+            "print(sorted(m for m in ('scipy', 'ortools', 'pypinyin') if m in sys.modules))"
+        )
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "guazhi.settings"}
+        done = subprocess.run(  # noqa: S603
+            [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+        )
+        self.assertEqual(done.stdout.strip(), "[]", done.stderr[-2000:])
 
 
 class FloorViewTests(TestCase):
