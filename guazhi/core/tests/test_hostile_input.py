@@ -465,17 +465,40 @@ class UploadNameTests(TestCase):
 
     def test_a_cadre_import_never_keeps_a_path_from_the_uploaded_name(self):
         from guazhi.cadres import views
+        from guazhi.core.models import OrgUnit
 
+        unit = OrgUnit.objects.get(code="HP-FGJ").pk
         for trick in ["../../../../tmp/evil.lrmx", "/etc/evil.lrmx", "a\x00b.lrmx"]:
             upload = SimpleUploadedFile(trick, b"<Person><XingMing>x</XingMing></Person>")
-            response = self.client.post(reverse("cadres:import"), {"file": upload})
-            self.assertIn(response.status_code, (200, 302), trick)
-            info = self.client.session.get(views.SESSION_KEY)
-            if info is None:
-                continue  # refused
+            response = self.client.post(reverse("cadres:import"), {"file": upload, "unit": unit})
+            self.assertEqual(response.status_code, 302, trick)
+            info = self.client.session[views.SESSION_KEY]
             self.assertRegex(info["stored"], r"^[0-9a-f]{32}\.lrmx$", trick)
             for bad in ("/", "\\", "\x00"):
                 self.assertNotIn(bad, info["filename"], trick)
+
+    def test_a_zip_bomb_uploaded_to_the_cadre_import_is_refused_in_chinese_and_writes_nothing(self):
+        import zipfile
+
+        from guazhi.cadres.models import Cadre
+
+        bomb = io.BytesIO()
+        with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("炸弹.lrmx", b"\0" * (6 * 1024 * 1024))
+        self.assertLess(len(bomb.getvalue()), 100 * 1024)
+        cadres, writes = Cadre.objects.count(), AuditEntry.objects.filter(action__in=WRITES).count()
+        from guazhi.core.models import OrgUnit
+
+        unit = OrgUnit.objects.get(code="HP-FGJ").pk
+        upload = SimpleUploadedFile("炸弹.zip", bomb.getvalue())
+        response = self.client.post(reverse("cadres:import"), {"file": upload, "unit": unit})
+        self.assertRedirects(
+            response, reverse("cadres:import_check"), fetch_redirect_response=False
+        )
+        self.assertContains(self.client.get(reverse("cadres:import_check")), "解压后超过 5 MB")
+        self.client.post(reverse("cadres:import_check"), {"mode": "all"})
+        self.assertEqual(Cadre.objects.count(), cadres)
+        self.assertEqual(AuditEntry.objects.filter(action__in=WRITES).count(), writes)
 
 
 # Writable API strings without a length bound that are not free text: year-month values
