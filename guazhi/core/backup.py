@@ -182,7 +182,7 @@ def restore(archive: Path, *, force: bool = False) -> Restored:
         raise BackupError(f"找不到备份文件：{archive}")
     with tempfile.TemporaryDirectory() as tmp, tarfile.open(archive, "r:gz") as tar:
         members = _safe_members(tar)
-        tar.extractall(tmp, members=members)  # noqa: S202 (members checked above)
+        tar.extractall(tmp, members=members, filter="data")  # noqa: S202 (checked above)
         try:
             manifest = json.loads((Path(tmp) / "manifest.json").read_text())
         except (OSError, ValueError) as exc:
