@@ -19,7 +19,8 @@ allowed → 403.
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from guazhi.core import audit, crypto
@@ -177,3 +178,16 @@ def reveal_rater(user, rating: Rating) -> str:
         message="查看评价人手机号用于回访",
     )
     return crypto.decrypt(rating.mobile_encrypted)
+
+
+def count_of(model, **filters):
+    """How many `model` rows hang on each deed of a list, as a subquery: computed for the
+    rows of the page only, where a join and GROUP BY multiplied and counted every deed."""
+    rows = (
+        model.objects.filter(deed=OuterRef("pk"), **filters)
+        .order_by()
+        .values("deed")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)

@@ -14,8 +14,7 @@ Ratings never carry the rater's key, phone or panel member. The public rating en
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import FileResponse, Http404
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -624,18 +623,6 @@ class DeedFilter(django_filters.rest_framework.FilterSet):
         return queryset.filter(Q(title__contains=value) | Q(location__contains=value))
 
 
-def _count_of(model, **filters):
-    """How many `model` rows hang on the deed, as a subquery (no join multiplying rows)."""
-    rows = (
-        model.objects.filter(deed=OuterRef("pk"), **filters)
-        .order_by()
-        .values("deed")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
-
-
 class DeedViewSet(Gated, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """实事项目（我为群众办实事）：组织部门看范围内各单位的，责任单位看本单位的，干部看自己负责或
     登记的。修改、记进展、加指标、变更状态需 deeds.change_deed 且范围覆盖该实事；登记需
@@ -650,8 +637,10 @@ class DeedViewSet(Gated, mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             access.deeds_for(self.request.user)
             .select_related("unit", "cadre", "status", "created_by")
             .annotate(
-                ratings_count=_count_of(Rating, excluded=False),
-                open_rectifications=_count_of(Rectification, status=Rectification.Status.OPEN),
+                ratings_count=access.count_of(Rating, excluded=False),
+                open_rectifications=access.count_of(
+                    Rectification, status=Rectification.Status.OPEN
+                ),
             )
             .order_by("status__order", "promised_on", "pk")
         )
