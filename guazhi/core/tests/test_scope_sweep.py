@@ -756,6 +756,11 @@ class DataScopeSweepTests(TestCase):
                 | Q(cadres__project_credits__project__in=shared)
             ).values_list("name", flat=True),
         ]
+        # A career event of another district's cadre may name a 浑南区 unit in its own words
+        # (the demo transfers a few cadres "交流到浑南区商务局任职"): that text is the event's.
+        elsewhere += CareerEvent.objects.exclude(cadre__unit__path__startswith=f.hn).values_list(
+            "description", flat=True
+        )
         corpus = "\n".join(elsewhere)
         return {text: where for text, where in out.items() if text and text not in corpus}
 
