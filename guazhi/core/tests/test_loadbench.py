@@ -196,6 +196,30 @@ class DocumentTests(SimpleTestCase):
         self.assertTrue(replaced.endswith(f"{begin}\nNEW\n{end}\n"))
 
 
+class GenerationTimeTests(SimpleTestCase):
+    """The Data line says how long seed-scale took for this very data, against 10 minutes."""
+
+    def note(self, recorded: dict | None, prefix: str = "sc2_") -> str:
+        with tempfile.TemporaryDirectory() as var, self.settings(VAR_DIR=var):
+            if recorded is not None:
+                loadbench._generation_file().write_text(json.dumps(recorded), "utf-8")
+            return loadbench.generation_note(prefix)
+
+    def made(self, seconds: float) -> dict:
+        return {"prefix": "sc2_", "scale": 1.0, "seconds": seconds, "load_start": "0.10 / 0.20 / 0.30",
+                "date": "2026-12-04"}  # fmt: skip
+
+    def test_under_ten_minutes_is_met_and_over_says_by_how_much(self):
+        self.assertIn("in 9 min 30 s, load average 0.10 / 0.20 / 0.30", self.note(self.made(570)))
+        self.assertIn("(target under 10 min: met)", self.note(self.made(570)))
+        self.assertIn("**missed by 2.5 min** (+25%)", self.note(self.made(750)))
+
+    def test_data_generated_elsewhere_or_by_another_run_is_not_given_a_time(self):
+        unknown = "; its generation time was not recorded here"
+        self.assertEqual(self.note(None), unknown)
+        self.assertEqual(self.note(self.made(570), prefix="sc3_"), unknown)
+
+
 class SuiteTests(SimpleTestCase):
     LABELS = ["core", "cadres", "dashboard", "deeds"]
 
