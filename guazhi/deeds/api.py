@@ -642,7 +642,7 @@ class DeedViewSet(Gated, mixins.ListModelMixin, mixins.RetrieveModelMixin, views
                     Rectification, status=Rectification.Status.OPEN
                 ),
             )
-            .order_by("status__order", "promised_on", "pk")
+            .order_by(*Deed.LIST_ORDER)
         )
         if self.action == "list":
             return qs

@@ -419,6 +419,7 @@ def lookback_conclude(
         )
         Deed.objects.filter(pk=deed.pk).update(
             status=reopen,
+            status_order=reopen.order,
             done_on=None,
             closed_on=None,
             promised_on=rework_deadline,
@@ -1018,4 +1019,6 @@ def statuses_save(*, by: User, rows: list[tuple[int | None, str, str]]) -> list[
         status.order, status.name, status.kind = order, name, kind
         status.save()
         result.append(status)
+        # The deeds' copy of the order (their lists sort by it).
+        Deed.objects.filter(status=status).exclude(status_order=order).update(status_order=order)
     return result

@@ -36,7 +36,7 @@ from .forms import (
     TargetForm,
     apply_errors,
 )
-from .models import Evidence, Level, PanelMember, Rating, Rectification
+from .models import Deed, Evidence, Level, PanelMember, Rating, Rectification
 from .services import DeedError
 
 LEVEL_CLASS = {5: "success", 4: "success", 3: "info", 2: "warning", 1: "danger"}
@@ -76,7 +76,7 @@ def deed_list(request):
     qs = filterset.qs.annotate(
         n_ratings=access.count_of(Rating, excluded=False),
         n_open_rect=access.count_of(Rectification, status=Rectification.Status.OPEN),
-    ).order_by("status__order", "promised_on", "pk")
+    ).order_by(*Deed.LIST_ORDER)
     page = paginate(request, qs)
     today = _today()
     for deed in page:
@@ -307,7 +307,7 @@ def deed_export(request):
     filterset = DeedFilter(
         request.GET or None, queryset=access.deeds_for(user), districts=_districts(user)
     )
-    qs = filterset.qs.order_by("status__order", "promised_on", "pk")
+    qs = filterset.qs.order_by(*Deed.LIST_ORDER)
     count = qs.count()
     audit.record(
         AuditEntry.Action.EXPORT,

@@ -180,6 +180,8 @@ def deeds(ctx: Context):
             if day <= today:
                 d.steps.append((done_status, closed_status, day, "事项办结并通过回头看，归档关闭"))
                 d.status, d.closed_on = closed_status, day
+    for d in rows:
+        d.status_order = d.status.order
     write(Deed, rows, ctx)
     write(Target, targets, ctx)
 

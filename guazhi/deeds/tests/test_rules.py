@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from .. import services
-from ..models import Status
+from ..models import Deed, Status
 from ..services import DeedError
 from .helpers import DeedsTestCase
 
@@ -62,6 +62,27 @@ class RuleTests(DeedsTestCase):
         self.assertIn("已登记", str(caught.exception))
         services.statuses_save(by=self.alice, rows=[rows[0], rows[2], rows[3]])  # drops 办理中
         self.assertEqual(Status.objects.count(), 3)
+
+    def test_the_lists_follow_the_workflow_order_after_a_move_and_a_reorder(self):
+        rows = self.rows()
+        registered, working = (Status.objects.get(pk=pk) for pk, _n, _k in rows[:2])
+        first = self.deed("甲", day=date(2026, 1, 5))
+        second = self.deed("乙", day=date(2026, 1, 6))
+        services.status_change(deed=second, to_status=working, by=self.alice, note="开始办理")
+
+        def listed():
+            by_join = Deed.objects.order_by("status__order", "promised_on", "pk")
+            self.assertEqual(list(Deed.objects.order_by(*Deed.LIST_ORDER)), list(by_join))
+            return [d.title for d in Deed.objects.order_by(*Deed.LIST_ORDER)]
+
+        self.assertEqual(listed(), ["甲", "乙"])  # 已登记 before 办理中
+        services.statuses_save(by=self.alice, rows=[rows[1], rows[0], *rows[2:]])
+        self.assertEqual(listed(), ["乙", "甲"])  # 办理中 now first
+        self.assertEqual(
+            sorted(Deed.objects.values_list("status_order", flat=True)),
+            sorted(Status.objects.filter(deeds__isnull=False).values_list("order", flat=True)),
+        )
+        self.assertEqual(first.pk, Deed.objects.order_by(*Deed.LIST_ORDER).last().pk)
 
     def test_the_rules_page_for_the_org_department_only(self):
         self.login(self.carol)
