@@ -8,7 +8,8 @@ class CoreConfig(AppConfig):
     verbose_name = _("平台")
 
     def ready(self) -> None:
-        from . import audit, roles, signals  # noqa: F401
+        from . import audit, dbtuning, roles, signals  # noqa: F401
 
         audit.connect_signals()
         roles.connect_signals()
+        dbtuning.connect_signals()
