@@ -1,6 +1,7 @@
 -- wrk script of the load benchmark (guazhi/core/loadbench.py, docs/benchmarks.md).
 --
 -- wrk -s loadbench.lua <url> -- <mode> <paths file> <cookie> <authorization> <run> <per thread> <code>
+-- Every request says "Connection: close" (see init).
 --   mode "get":  GET the paths of the file in turn, with the session cookie (or the API
 --                token) of the signed-in officer and the CSRF token as a browser sends it.
 --   mode "rate": POST a public rating (JSON) to the paths in turn; every request is a new
@@ -22,7 +23,10 @@ function init(args)
    for line in io.lines(args[2]) do
       if line ~= "" then paths[#paths + 1] = line end
    end
-   headers = {}
+   -- Each request on a new connection, as nginx passes requests on by default: 16 kept-alive
+   -- connections stay with the worker process that accepted them, and one worker holding
+   -- more than its share left a core idle in half the runs (docs/benchmarks.md).
+   headers = { ["Connection"] = "close" }
    local cookie, authorization = args[3] or "", args[4] or ""
    if cookie ~= "" then
       headers["Cookie"] = cookie
@@ -52,6 +56,7 @@ function request()
    local body = string.format('{"mobile":"15%04d%d%04d","code":"%s","level":%d}', run, tid, k, code, level)
    local h = {
       ["Content-Type"] = "application/json",
+      ["Connection"] = "close",
       ["X-Forwarded-For"] = string.format("10.%d.%d.%d", (run * 16 + tid) % 256, math.floor(k / 256) % 256, k % 256),
    }
    return wrk.format("POST", path, h, body)

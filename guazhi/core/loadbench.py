@@ -4,8 +4,9 @@ concurrent clients, at province scale, on the configured database.
 How: `guazhi seed-scale`'s data (generated when the database has none; reused when it has a
 run of the wanted size), gunicorn started exactly as `guazhi serve` runs it (core/serving.py;
 on 2 cores 3 workers × 4 threads), and wrk — a separate process, C with Lua scripts
-(loadbench.lua) — holding 16 keep-alive connections for a warm-up and then a fixed time per
-endpoint. Every page is fetched by the city organisation officer (scope "all", the largest
+(loadbench.lua) — 16 clients, each request on a new connection (as nginx passes requests
+on by default; kept-alive connections stay with the worker that accepted them, which left a
+core idle in half the runs), for a warm-up and then a fixed time per endpoint. Every page is fetched by the city organisation officer (scope "all", the largest
 pages) signed in through the login form (session cookie and CSRF token as a browser keeps
 them); the API lists with his API token; the public rating as citizens (below). Median, p95
 and the latency figures are wrk's (its `done()` reads `latency:percentile()`); requests per
