@@ -271,14 +271,7 @@ class KilledServerTests(SimpleTestCase):
         # written and before their audit entries: none of it is there.
         self.start(path=r"^/cadres/import/check/$", sql=r'"core_audithead"')
         zzb = self.log_in("zzb")
-        upload = self.post_form(
-            zzb,
-            "/cadres/import/",
-            "unit",
-            files={"file": ("崩溃测试花名册.xlsx", (self.tmp / "roster.xlsx").read_bytes())},
-            timeout=60,
-        )
-        self.assertIn("/cadres/import/check/", upload.url, upload.text[-800:])
+        self.upload_roster(zzb)
         before = self.state()
         with ThreadPoolExecutor(1) as pool:
             posted = pool.submit(self.post_form, zzb, "/cadres/import/check/", "mode", timeout=300)
@@ -296,13 +289,7 @@ class KilledServerTests(SimpleTestCase):
         # ... and a server started again imports the same file whole, audited.
         self.start()
         zzb = self.log_in("zzb")
-        upload = self.post_form(
-            zzb,
-            "/cadres/import/",
-            "unit",
-            files={"file": ("崩溃测试花名册.xlsx", (self.tmp / "roster.xlsx").read_bytes())},
-            timeout=60,
-        )
+        self.upload_roster(zzb)
         done = self.post_form(zzb, "/cadres/import/check/", "mode", timeout=300)
         self.assertIn("导入完成", done.text)
         imported = self.state()["cadres"]
@@ -388,6 +375,17 @@ class KilledServerTests(SimpleTestCase):
         self.assert_ratings_whole(final["ratings"], set(crashsite.PHONES), None)
         self.kill()
         self.assert_audit_verifies()
+
+    def upload_roster(self, session):
+        """The roster file, uploaded: the import page then shows its check."""
+        upload = self.post_form(
+            session,
+            "/cadres/import/",
+            "unit",
+            files={"file": ("崩溃测试花名册.xlsx", (self.tmp / "roster.xlsx").read_bytes())},
+            timeout=60,
+        )
+        self.assertIn("/cadres/import/check/", upload.url, upload.text[-800:])
 
     def post_decision(self, session, round_path: str, **kwargs):
         """确认并冻结 on the round page: every entry's proposed grade."""
