@@ -24,3 +24,16 @@ def tune(sender, connection, **kwargs) -> None:
         return
     with connection.cursor() as cursor:
         cursor.execute("SELECT set_config('join_collapse_limit', %s, false)", [str(limit)])
+
+
+def analyze_on_sqlite(table: str):
+    """A migration step after adding an index: SQLite plans from the statistics that ANALYZE
+    stored, and with none for a new index it went on sorting the whole table (the deed API
+    list: 110 ms, 22 ms once analysed). PostgreSQL keeps its statistics by itself."""
+    from django.db import migrations
+
+    def run(apps, schema_editor):
+        if schema_editor.connection.vendor == "sqlite":
+            schema_editor.execute(f'ANALYZE "{table}"')
+
+    return migrations.RunPython(run, migrations.RunPython.noop, elidable=True)

@@ -38,3 +38,37 @@ class JoinCollapseLimitTests(TestCase):
         with CaptureQueriesContext(connection) as ctx:
             dbtuning.tune(None, connection)
         self.assertEqual(ctx.captured_queries, [])
+
+
+class Editor:
+    """What the step uses of a schema editor (SQLite's cannot open inside a test's
+    transaction)."""
+
+    connection = connection
+
+    def execute(self, sql):
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+
+
+class AnalyzeAfterNewIndexTests(TestCase):
+    """The migration step that gives SQLite statistics for a new index."""
+
+    def test_sqlite_gets_statistics_for_the_tables_indexes(self):
+        if connection.vendor != "sqlite":
+            self.skipTest("SQLite only")
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE TABLE scratch_t (a integer)")
+            cursor.execute("CREATE INDEX scratch_i ON scratch_t (a)")
+            cursor.executemany("INSERT INTO scratch_t VALUES (%s)", [(n % 7,) for n in range(50)])
+        dbtuning.analyze_on_sqlite("scratch_t").code(None, Editor())
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT tbl, idx FROM sqlite_stat1 WHERE tbl = 'scratch_t'")
+            self.assertEqual(cursor.fetchall(), [("scratch_t", "scratch_i")])
+
+    def test_postgresql_is_left_to_its_own_statistics(self):
+        if connection.vendor != "postgresql":
+            self.skipTest("PostgreSQL only")
+        with CaptureQueriesContext(connection) as ctx:
+            dbtuning.analyze_on_sqlite("deeds_deed").code(None, Editor())
+        self.assertEqual([q["sql"] for q in ctx.captured_queries if "ANALYZE" in q["sql"]], [])

@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import migrations, models
 
+from guazhi.core.dbtuning import analyze_on_sqlite
+
 
 class Migration(migrations.Migration):
 
@@ -29,4 +31,5 @@ class Migration(migrations.Migration):
             model_name='deed',
             index=models.Index(fields=['status_order', 'promised_on', 'id'], name='deed_list_order_idx'),
         ),
+        analyze_on_sqlite("deeds_deed"),
     ]

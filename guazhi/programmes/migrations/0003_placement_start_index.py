@@ -2,6 +2,8 @@
 
 from django.db import migrations, models
 
+from guazhi.core.dbtuning import analyze_on_sqlite
+
 
 class Migration(migrations.Migration):
 
@@ -16,4 +18,5 @@ class Migration(migrations.Migration):
             model_name='placement',
             index=models.Index(fields=['start'], name='placement_start_idx'),
         ),
+        analyze_on_sqlite("programmes_placement"),
     ]
