@@ -82,18 +82,18 @@ def _add_media(tar: tarfile.TarFile) -> int:
     return len(files)
 
 
+def _record(action: str, what: str, message: str) -> None:
+    """The audit entry of a backup or a restore, made by the command line."""
+    with audit.acting_as("cli"):
+        audit.record(action, object_type="core.backup", object_repr=what, message=message)
+
+
 def backup(output: Path | None = None) -> tuple[Path, dict]:
     """Write the archive and return its path and manifest."""
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
     output = Path(output or Path(settings.VAR_DIR) / "backups" / f"guazhi-{stamp}.tar.gz")
     output.parent.mkdir(parents=True, exist_ok=True)
-    with audit.acting_as("cli"):
-        audit.record(
-            AuditEntry.Action.EXPORT,
-            object_type="core.backup",
-            object_repr="数据备份",
-            message=f"命令行备份数据库和上传文件到 {output.name}",
-        )
+    _record(AuditEntry.Action.EXPORT, "数据备份", f"命令行备份数据库和上传文件到 {output.name}")
     with tempfile.TemporaryDirectory() as tmp:
         dump = Path(tmp) / ("db.sqlite3" if connection.vendor == "sqlite" else "db.dump")
         if connection.vendor == "sqlite":
@@ -233,11 +233,9 @@ def restore(archive: Path, *, force: bool = False) -> Restored:
     result = audit.verify()
     if not result.ok:
         raise BackupError(f"恢复后审计链校验失败：{result.problem}")
-    with audit.acting_as("cli"):
-        audit.record(
-            AuditEntry.Action.SECURITY,
-            object_type="core.backup",
-            object_repr="数据恢复",
-            message=f"命令行从 {archive.name}（{manifest['created']}）恢复数据库和上传文件",
-        )
+    _record(
+        AuditEntry.Action.SECURITY,
+        "数据恢复",
+        f"命令行从 {archive.name}（{manifest['created']}）恢复数据库和上传文件",
+    )
     return Restored(manifest, result.checked, media_files)
