@@ -4,8 +4,11 @@ and at least one done)."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
+
+from guazhi.core.models import AuditEntry
 
 from .. import services
 from ..models import Deed, Status
@@ -76,6 +79,12 @@ class RuleTests(DeedsTestCase):
             return [d.title for d in Deed.objects.order_by(*Deed.LIST_ORDER)]
 
         self.assertEqual(listed(), ["甲", "乙"])  # 已登记 before 办理中
+        # The copy is not news in the audit log: the status change says it.
+        moved = AuditEntry.objects.filter(object_type="deeds.deed", object_id=str(second.pk))
+        changes = json.dumps([e.changes for e in moved], ensure_ascii=False)
+        self.assertIn(f'"status": [{registered.pk}, {working.pk}]', changes)
+        self.assertNotIn("status_order", changes)
+        self.assertNotIn("status order", changes)
         services.statuses_save(by=self.alice, rows=[rows[1], rows[0], *rows[2:]])
         self.assertEqual(listed(), ["乙", "甲"])  # 办理中 now first
         self.assertEqual(
