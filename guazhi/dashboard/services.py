@@ -464,6 +464,20 @@ def data_changed(sender, **kwargs) -> None:
     cache.set(VERSION_KEY, time.time_ns(), None)
 
 
+def cache_key(user, **filters) -> str:
+    """The key of a viewer's figures under the current version, day and filters. The page
+    keeps its rendered body under the same key (templates/dashboard/index.html, `{% cache %}`),
+    so an edit that makes the figures stale makes the body stale with them."""
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        version = time.time_ns()
+        cache.add(VERSION_KEY, version, None)
+        version = cache.get(VERSION_KEY, version)
+    parts = [str(version), str(user.pk), timezone.localdate().isoformat()]
+    parts += [f"{k}={filters[k]}" for k in sorted(filters) if filters[k] not in (None, "")]
+    return "dashboard:" + hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
 def cached_overview(user, **filters) -> Overview:
     """`overview()` kept for DASHBOARD_CACHE_SECONDS per viewer, filters and day. A save or
     delete through the ORM in a watched app changes the version and so the key; bulk updates
@@ -473,14 +487,7 @@ def cached_overview(user, **filters) -> Overview:
     seconds = settings.DASHBOARD_CACHE_SECONDS
     if seconds <= 0:
         return overview(user, **filters)
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        version = time.time_ns()
-        cache.add(VERSION_KEY, version, None)
-        version = cache.get(VERSION_KEY, version)
-    parts = [str(version), str(user.pk), timezone.localdate().isoformat()]
-    parts += [f"{k}={filters[k]}" for k in sorted(filters) if filters[k] not in (None, "")]
-    key = "dashboard:" + hashlib.sha256("|".join(parts).encode()).hexdigest()
+    key = cache_key(user, **filters)
     result = cache.get(key)
     if result is None:
         result = overview(user, **filters)

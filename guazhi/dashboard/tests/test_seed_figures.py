@@ -250,6 +250,45 @@ class DashboardPageTests(TestCase):
             self.client.get("/dashboard/")
         self.assertGreater(len(figure_queries(fresh)), 5)
 
+    def test_the_rendered_page_follows_an_edit_of_a_record_behind_it(self):
+        """The page's body is kept beside the figures; an edit through the ORM makes both stale:
+        a landed project renamed shows its new title on the very next request."""
+        from guazhi.projects.models import Project
+
+        old = "农业产业互联网平台沈阳运营中心项目"
+        self.assertIn(f'data-landed="{old}"', self.get("zzb").content.decode())
+        self.assertIn(f'data-landed="{old}"', self.client.get("/dashboard/").content.decode())
+        project = Project.objects.get(title=old)
+        project.title = "农业产业互联网平台（更名）"
+        project.save()
+        page = self.client.get("/dashboard/").content.decode()
+        self.assertIn('data-landed="农业产业互联网平台（更名）"', page)
+        self.assertNotIn(f'data-landed="{old}"', page)
+
+    def test_the_rendered_page_is_kept_per_viewer_language_and_query(self):
+        """What one viewer, language or query string was shown is never served for another."""
+        import re
+
+        from django.conf import settings
+
+        def cadres(response):
+            return int(re.search(r'data-figure="cadres">(\d+)<', response.content.decode())[1])
+
+        city = cadres(self.get("zzb"))
+        self.assertGreater(city, cadres(self.get("heping")))
+        self.assertEqual(cadres(self.get("zzb")), city)
+        self.assertIn("领导看板", self.client.get("/dashboard/").content.decode())
+        self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        english = self.client.get("/dashboard/").content.decode()
+        self.assertIn("Leader dashboard", english)
+        self.assertNotIn('<h1 class="h4 mb-0">领导看板', english)
+        del self.client.cookies[settings.LANGUAGE_COOKIE_NAME]
+        # The same valid filters as an invalid query's (its start does not count), yet the
+        # invalid one is shown its error and the valid one is not.
+        self.assertNotContains(self.client.get("/dashboard/?end=2025-01-01"), "期间止不能早于")
+        bad = self.client.get("/dashboard/?start=2025-06-01&end=2025-01-01")
+        self.assertContains(bad, "期间止不能早于期间起")
+
     def test_cached_figures_are_per_viewer_and_per_filter(self):
         city = self.get("zzb", "/dashboard/").context["data"]
         district = self.get("heping", "/dashboard/").context["data"]
