@@ -20,6 +20,7 @@ from rest_framework.exceptions import PermissionDenied as ApiDenied
 from rest_framework.response import Response
 
 from guazhi.core.apifields import DETAIL_400, IdFilter, Refused
+from guazhi.core.pagination import NewestFirstCursorPagination
 
 from . import access, services
 from .models import DailyRecord
@@ -177,6 +178,9 @@ class DailyRecordViewSet(
 
     serializer_class = DailyRecordSerializer
     filterset_class = DailyRecordFilter
+    # A million records at province scale: a cursor instead of page numbers and an exact count
+    # (core/pagination.py).
+    pagination_class = NewestFirstCursorPagination
 
     def get_queryset(self):
         return (

@@ -168,7 +168,7 @@ BUDGETS: dict[str, tuple] = {
     "team-list": ({}, 11, 6),
     "meeting-list": ({}, 9, 6),
     "pairing-list": ({}, 8, 6),
-    "dailyrecord-list": ({}, 9, 9),
+    "dailyrecord-list": ({}, 8, 8),  # no COUNT: a cursor (core/pagination.py)
     "careerevent-list": ({}, 8, 8),
     "returnrecord-list": ({}, 8, 8),
     "assessment-indicator-list": ({}, 9, 9),
