@@ -164,9 +164,10 @@ TEMPLATES = [
     }
 ]
 
-# Django's form renderer, with <select> lists built without a template include per option
-# (core/renderers.py): a filter's unit list has hundreds of options at province scale.
-FORM_RENDERER = "guazhi.core.renderers.FastSelectRenderer"
+# Django's form renderer, with <select>, <input> and <textarea> written in Python instead of
+# through templates (core/renderers.py): a filter's unit list has hundreds of options at
+# province scale, and the assessment round's table 183 inputs.
+FORM_RENDERER = "guazhi.core.renderers.FastWidgetRenderer"
 
 # --- Database -------------------------------------------------------------------------------
 DATABASE_URL = env("DATABASE_URL")

@@ -5,7 +5,7 @@ from django.forms.renderers import DjangoTemplates
 from django.test import SimpleTestCase
 from django.utils.safestring import mark_safe
 
-from guazhi.core.renderers import FastSelectRenderer
+from guazhi.core.renderers import FastWidgetRenderer
 
 UNITS = [(1, "和平区委组织部"), (2, "浑南区<科技局>"), (3, 'A & "B"'), ("", "全部")]
 GROUPED = [
@@ -19,10 +19,10 @@ class Custom(forms.Select):
     option_template_name = "django/forms/widgets/radio_option.html"
 
 
-class FastSelectRendererTests(SimpleTestCase):
+class FastWidgetRendererTests(SimpleTestCase):
     def same(self, widget, value, attrs=None):
         django_html = widget.render("unit", value, attrs, renderer=DjangoTemplates())
-        fast_html = widget.render("unit", value, attrs, renderer=FastSelectRenderer())
+        fast_html = widget.render("unit", value, attrs, renderer=FastWidgetRenderer())
         self.assertEqual(fast_html, django_html)
         return fast_html
 
@@ -61,4 +61,66 @@ class FastSelectRendererTests(SimpleTestCase):
     def test_the_site_renders_forms_with_it(self):
         from django.forms.renderers import get_default_renderer
 
-        self.assertIsInstance(get_default_renderer(), FastSelectRenderer)
+        self.assertIsInstance(get_default_renderer(), FastWidgetRenderer)
+
+
+class FastInputRendererTests(SimpleTestCase):
+    """Inputs of every type and textareas: the same string as Django's templates."""
+
+    def same(self, widget, value, attrs=None):
+        django_html = widget.render("note", value, attrs, renderer=DjangoTemplates())
+        fast_html = widget.render("note", value, attrs, renderer=FastWidgetRenderer())
+        self.assertEqual(fast_html, django_html)
+        return fast_html
+
+    def test_every_input_type_with_and_without_a_value(self):
+        from datetime import date, datetime, time
+        from decimal import Decimal
+
+        cases = [
+            (forms.TextInput(), 'A & "B" <c>'),
+            (forms.TextInput(attrs={"placeholder": "情况说明", "maxlength": 300}), None),
+            (forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}), Decimal("9.50")),
+            (forms.NumberInput(), 0),
+            (forms.EmailInput(), "a@b.cn"),
+            (forms.URLInput(), "https://x.cn/?a=1&b=2"),
+            (forms.PasswordInput(render_value=True), "s3cr&t"),
+            (forms.PasswordInput(), "not shown"),
+            (forms.HiddenInput(), mark_safe("<b>安全</b>")),
+            (forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), date(2027, 5, 1)),
+            (forms.DateTimeInput(), datetime(2027, 5, 1, 9, 30)),
+            (forms.TimeInput(), time(9, 30)),
+            (forms.CheckboxInput(), True),
+            (forms.CheckboxInput(attrs={"class": "form-check-input"}), False),
+            (forms.CheckboxInput(), "yes"),
+            (forms.FileInput(), None),
+            (forms.ColorInput(), "#ff0000"),
+            (forms.SearchInput(), "王"),
+            (forms.TelInput(), "13800000000"),
+        ]
+        for widget, value in cases:
+            for attrs in (None, {"id": "id_note", "required": True, "disabled": False}):
+                with self.subTest(widget=type(widget).__name__, value=value, attrs=attrs):
+                    self.assertTrue(self.same(widget, value, attrs).startswith("<input"))
+
+    def test_a_textarea_with_text_empty_and_escaped(self):
+        for value in ("第一行\n第二行", "", None, "<script>alert(1)</script>", 12):
+            with self.subTest(value=value):
+                self.same(forms.Textarea(attrs={"rows": 3}), value)
+        self.assertIn("&lt;script&gt;", self.same(forms.Textarea(), "<script>"))
+
+    def test_a_whole_form_renders_the_same(self):
+        class Form(forms.Form):
+            name = forms.CharField(max_length=20, help_text="姓名")
+            score = forms.DecimalField(max_digits=5, decimal_places=2)
+            on = forms.BooleanField(required=False)
+            when = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+            note = forms.CharField(widget=forms.Textarea)
+            unit = forms.ChoiceField(choices=UNITS)
+
+        form = Form({"name": "李<明>", "score": "9.5", "on": "on", "when": "2027-5-1", "note": ""})
+        form.is_valid()
+        form.renderer = DjangoTemplates()
+        django_html = str(form)
+        form.renderer = FastWidgetRenderer()
+        self.assertEqual(str(form), django_html)
