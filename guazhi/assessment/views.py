@@ -19,6 +19,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -801,6 +802,18 @@ def _distribution(round_: Round) -> list[tuple[str, int]]:
     return rows
 
 
+def _rating_count(**where):
+    """The number of an entry's ratings (matching `where`), as a subquery annotation."""
+    ratings = (
+        Rating.objects.filter(entry=OuterRef("pk"), **where)
+        .order_by()
+        .values("entry")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(ratings), 0)
+
+
 @login_required
 def round_detail(request, pk):
     user = request.user
@@ -812,9 +825,11 @@ def round_detail(request, pk):
     entries = (
         _visible_entries(user, round_)
         .select_related("placement__cadre__unit", "placement__post", "placement__host_unit")
+        # Counted per entry in subqueries: a join would multiply the 61 wide rows by their
+        # ~60 ratings each and group them back (9 ms on PostgreSQL at province scale).
         .annotate(
-            n_ratings=Count("ratings"),
-            n_submitted=Count("ratings", filter=Q(ratings__submitted_at__isnull=False)),
+            n_ratings=_rating_count(),
+            n_submitted=_rating_count(submitted_at__isnull=False),
         )
         .order_by(*order, "placement__cadre__name", "pk")
     )
