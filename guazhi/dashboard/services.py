@@ -8,23 +8,19 @@ while (`cached_overview`), invalidated by any edit of the records behind it."""
 
 from __future__ import annotations
 
-import hashlib
-import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from urllib.parse import urlencode
 
-from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Count, Q, Sum
 from django.urls import reverse
-from django.utils import timezone
 
 from guazhi.assessment import access as assessment_access
 from guazhi.assessment import services as assessment_services
 from guazhi.cadres.models import Cadre
+from guazhi.core import figurecache
 from guazhi.deeds import access as deeds_access
 from guazhi.deeds import services as deeds_services
 from guazhi.programmes import access as programmes_access
@@ -443,53 +439,22 @@ def _returns(result: Overview, user, programme: Programme, batch) -> None:
 
 # --- cache ------------------------------------------------------------------------------------
 
-# The apps whose records the figures count: a save or delete in any of them (and a change of
-# roles) makes every cached overview stale at once.
-WATCHED_APPS = frozenset({"cadres", "programmes", "projects", "assessment", "deeds", "returns"})
-# From core only what changes a scope: units, roles and who holds them (not the audit log,
-# notices or a login's last_login).
-WATCHED_MODELS = frozenset(
-    {"core.orgunit", "core.role", "core.user_roles", "core.role_permissions"}
-)
-VERSION_KEY = "dashboard:version"
-
-
-def data_changed(sender, **kwargs) -> None:
-    """Signal receiver (apps.py): a new version number, so no cached overview matches."""
-    meta = getattr(sender, "_meta", None)
-    if meta is None or (
-        meta.app_label not in WATCHED_APPS and meta.label_lower not in WATCHED_MODELS
-    ):
-        return
-    cache.set(VERSION_KEY, time.time_ns(), None)
+# The version, watched apps and signal receiver live in core/figurecache.py (the funnel uses
+# them too); the names stay here for the dashboard's readers.
+VERSION_KEY = figurecache.VERSION_KEY
+WATCHED_APPS = figurecache.WATCHED_APPS
+WATCHED_MODELS = figurecache.WATCHED_MODELS
+data_changed = figurecache.data_changed
 
 
 def cache_key(user, **filters) -> str:
     """The key of a viewer's figures under the current version, day and filters. The page
     keeps its rendered body under the same key (templates/dashboard/index.html, `{% cache %}`),
     so an edit that makes the figures stale makes the body stale with them."""
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        version = time.time_ns()
-        cache.add(VERSION_KEY, version, None)
-        version = cache.get(VERSION_KEY, version)
-    parts = [str(version), str(user.pk), timezone.localdate().isoformat()]
-    parts += [f"{k}={filters[k]}" for k in sorted(filters) if filters[k] not in (None, "")]
-    return "dashboard:" + hashlib.sha256("|".join(parts).encode()).hexdigest()
+    return figurecache.key("dashboard", user, **filters)
 
 
 def cached_overview(user, **filters) -> Overview:
-    """`overview()` kept for DASHBOARD_CACHE_SECONDS per viewer, filters and day. A save or
-    delete through the ORM in a watched app changes the version and so the key; bulk updates
-    that bypass signals (imports, seed-scale) are seen when the entry expires. The cache is
-    Django's (CACHES): per worker process by default, shared by every server when it is the
-    database or Redis (docs/deploy.md)."""
-    seconds = settings.DASHBOARD_CACHE_SECONDS
-    if seconds <= 0:
-        return overview(user, **filters)
-    key = cache_key(user, **filters)
-    result = cache.get(key)
-    if result is None:
-        result = overview(user, **filters)
-        cache.set(key, result, seconds)
-    return result
+    """`overview()` kept for DASHBOARD_CACHE_SECONDS per viewer, filters and day, until a
+    record behind it changes (core/figurecache.py)."""
+    return figurecache.get_or_build(cache_key(user, **filters), lambda: overview(user, **filters))

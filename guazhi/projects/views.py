@@ -14,12 +14,13 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from guazhi.core import audit
+from guazhi.core import audit, figurecache
 from guazhi.core.access import scope_for
 from guazhi.core.access import units_for as core_units_for
 from guazhi.core.models import AuditEntry, Role
@@ -231,6 +232,14 @@ def board(request):
     )
 
 
+def _funnel_rows(qs, programme):
+    rows = services.funnel(qs, programme)
+    top = rows[0].reached if rows else 0
+    for row in rows:
+        row.share = round(100 * row.reached / top, 1) if top else 0
+    return rows
+
+
 @login_required
 def funnel(request):
     user = request.user
@@ -245,11 +254,8 @@ def funnel(request):
     district = request.GET.get("district", "").strip()
     if district:
         qs = qs.filter(district=district)
-    rows = services.funnel(qs, programme)
-    top = rows[0].reached if rows else 0
-    for row in rows:
-        row.share = round(100 * row.reached / top, 1) if top else 0
     if request.GET.get("format") == "json":
+        rows = _funnel_rows(qs, programme)
         return JsonResponse(
             {
                 "programme": programme.name,
@@ -266,20 +272,20 @@ def funnel(request):
                 ],
             }
         )
-    by = services.totals_by(qs, programme)
-    filtered = bool(batch and batch.isdigit()) or bool(district)
-    blockers = services.blocker_times(
-        Blocker.objects.filter(project__in=qs.filter(programme=programme))
-    )
-    filters = {"programme": programme.pk}
-    if batch:
-        filters["batch"] = batch
-    if district:
-        filters["district"] = district
-    return render(
-        request,
-        "projects/funnel.html",
-        {
+
+    def body() -> str:
+        rows = _funnel_rows(qs, programme)
+        by = services.totals_by(qs, programme)
+        filtered = bool(batch and batch.isdigit()) or bool(district)
+        blockers = services.blocker_times(
+            Blocker.objects.filter(project__in=qs.filter(programme=programme))
+        )
+        filters = {"programme": programme.pk}
+        if batch:
+            filters["batch"] = batch
+        if district:
+            filters["district"] = district
+        context = {
             "programme": programme,
             "programmes": programmes,
             "rows": rows,
@@ -295,8 +301,17 @@ def funnel(request):
             "list_query": urlencode(filters),
             "first": rows[0] if rows else None,
             "last": rows[-1] if rows else None,
-        },
+        }
+        return render_to_string("projects/_funnel_body.html", context, request)
+
+    # A report over every stage change of the programme: kept per viewer, language and query
+    # until a record behind it changes (core/figurecache.py), as the dashboard is. Computing
+    # and rendering it cost 75 ms at province scale.
+    key = figurecache.key(
+        "projects:funnel", user, translation.get_language(), request.GET.urlencode()
     )
+    body_html = figurecache.get_or_build(key, body)  # a SafeString, kept so when pickled
+    return render(request, "projects/funnel.html", {"programme": programme, "body": body_html})
 
 
 @login_required

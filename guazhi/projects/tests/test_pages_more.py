@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import time_machine
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
@@ -248,6 +249,7 @@ class QueryCountTests(ProjectsTestCase):
         self.assertEqual(response.status_code, 200)
         return len(ctx)
 
+    @override_settings(DASHBOARD_CACHE_SECONDS=0)  # the funnel computed on every request
     def test_list_board_funnel_and_green_channel_cost_the_same_for_few_and_many_projects(self):
         urls = ["/projects/", "/projects/board/", "/projects/funnel/", "/projects/green-channel/"]
         self.login(self.alice)
@@ -277,3 +279,43 @@ class QueryCountTests(ProjectsTestCase):
         self.assertEqual(self.count(url), first)
         self.assertEqual(Project.objects.count(), 1)
         self.assertEqual(Decimal(p.planned_amount), Decimal("30000"))
+
+
+@time_machine.travel(TODAY, tick=False)
+class FunnelCacheTests(ProjectsTestCase):
+    """The funnel's body is kept per viewer, language and query until a record behind it
+    changes (core/figurecache.py): what is served always equals what would be computed now."""
+
+    def body(self, user, url="/projects/funnel/"):
+        self.client.force_login(user)
+        response = self.client.get(url)
+        self.assertEqual(response.status_code, 200)
+        return str(response.context["body"])
+
+    def fresh(self, user, url="/projects/funnel/"):
+        with override_settings(DASHBOARD_CACHE_SECONDS=0):
+            return self.body(user, url)
+
+    def test_a_stage_move_shows_on_the_next_request(self):
+        p = self.lead()
+        before = self.body(self.alice)
+        self.assertEqual(self.body(self.alice), before)  # served from the cache
+        self.with_task_force(p)
+        services.stage_move(project=p, to_stage=self.s_force, by=self.alice, day=date(2027, 9, 1))
+        after = self.body(self.alice)
+        self.assertNotEqual(after, before)
+        self.assertEqual(after, self.fresh(self.alice))
+
+    def test_each_viewer_and_query_gets_its_own(self):
+        self.lead()
+        self.lead("浑南项目", district="浑南区")
+        city = self.body(self.alice)
+        district = self.body(self.eve)
+        self.assertNotEqual(city, district)
+        self.assertEqual(district, self.fresh(self.eve))
+        url = "/projects/funnel/?district=%E6%B5%91%E5%8D%97%E5%8C%BA"
+        narrowed = self.body(self.alice, url)
+        self.assertNotEqual(narrowed, city)
+        self.assertEqual(narrowed, self.fresh(self.alice, url))
+        self.assertEqual(self.body(self.alice), city)
+        self.assertIn("<table", city)  # kept as HTML, not escaped on the way back
