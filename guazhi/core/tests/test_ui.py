@@ -68,6 +68,27 @@ class MenuAndHomeTests(BaseTestCase):
         self.assertIn("/settings/", html)
         self.assertNotIn("/roles/", html)
 
+    def test_menu_links_follow_the_script_prefix_the_app_is_served_under(self):
+        """The menu's URLs are reversed once and kept, per script prefix (core/menu.py)."""
+        from django.test import RequestFactory
+        from django.urls import set_script_prefix
+
+        from guazhi.core.menu import menu_for
+
+        def urls(prefix):
+            set_script_prefix(prefix)
+            request = RequestFactory().get("/")
+            request.user = self.alice
+            return [i["url"] for g in menu_for(request) for i in g["items"]]
+
+        try:
+            plain = urls("/")
+            self.assertIn("/units/", plain)
+            self.assertIn("/guazhi/units/", urls("/guazhi/"))
+            self.assertEqual(urls("/"), plain)
+        finally:
+            set_script_prefix("/")
+
     def test_security_administrator_menu_has_roles(self):
         self.login(self.sid)
         self.assertIn("/roles/", self.client.get("/").content.decode())
