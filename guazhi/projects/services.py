@@ -25,7 +25,17 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db.models import (
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Q,
+    QuerySet,
+    Sum,
+    Window,
+)
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from stdnum.cn import uscc
 
@@ -1096,8 +1106,9 @@ def board(qs: QuerySet[Project], programme: Programme, per_column: int = 12) -> 
 def board_summary(qs: QuerySet[Project], programme: Programme, per_column: int = 12) -> Board:
     """The active projects of `qs` by stage: how many in each (by light), and the most stalled
     `per_column` cards of each; with the number of ended projects and the districts of the
-    selection. Queries: one grouped count (stage, light, district), one per stage for the
-    cards — the same however many projects there are."""
+    selection. Queries: one grouped count (stage, light, district) and one for the cards of
+    every column (a window function ranks each stage's projects) — the same however many
+    projects and stages there are."""
     today = _today()
     stages = stages_for(programme)
     columns = {s.pk: Column(stage=s) for s in stages}
@@ -1112,14 +1123,23 @@ def board_summary(qs: QuerySet[Project], programme: Programme, per_column: int =
         if column is not None:
             column.count += row["n"]
             column.lights[row["light"]] = column.lights.get(row["light"], 0) + row["n"]
-    active = selection.filter(status=Project.Status.ACTIVE)
-    for stage in stages:
-        # Every column, even an empty one: the query count depends on the stage list only.
-        columns[stage.pk].cards = list(
-            active.filter(stage=stage)
-            .select_related("owner", "enterprise")
-            .order_by("last_progress_on", "pk")[:per_column]
+    # The most stalled cards of every column in one query: each active project's place in
+    # its stage (a window function), kept when it is within `per_column`.
+    ranked = (
+        selection.filter(status=Project.Status.ACTIVE, stage__in=list(columns))
+        .annotate(
+            board_place=Window(
+                RowNumber(),
+                partition_by=[F("stage_id")],
+                order_by=[F("last_progress_on").asc(), F("pk").asc()],
+            )
         )
+        .filter(board_place__lte=per_column)
+        .select_related("owner", "enterprise")
+        .order_by("stage_id", "last_progress_on", "pk")
+    )
+    for card in ranked:
+        columns[card.stage_id].cards.append(card)
     return Board([columns[s.pk] for s in stages], terminated, sorted(districts))
 
 
