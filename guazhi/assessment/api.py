@@ -33,6 +33,7 @@ from guazhi.core.apifields import (
     CONFLICT_409,
     DETAIL_400,
     MAX_ID,
+    DisplayField,
     IdFilter,
     Refused,
     codes,
@@ -120,13 +121,13 @@ class IndicatorSerializer(serializers.ModelSerializer):
         help_text=codes(Dimension.choices),
         error_messages={"invalid_choice": "请从列表中选择维度", "required": "请选择维度"},
     )
-    dimension_display = serializers.CharField(source="get_dimension_display", read_only=True)
+    dimension_display = DisplayField("dimension")
     kind = serializers.ChoiceField(
         choices=Indicator.Kind.choices,
         help_text=codes(Indicator.Kind.choices),
         error_messages={"invalid_choice": "类型只能是定量或定性", "required": "请选择类型"},
     )
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_display = DisplayField("kind")
     name = serializers.CharField(
         max_length=60,
         error_messages={
@@ -299,7 +300,7 @@ class PlanItemSerializer(serializers.ModelSerializer):
 
 class PlanVersionSerializer(serializers.ModelSerializer):
     status = serializers.CharField(read_only=True, help_text=codes(Plan.Status.choices))
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    status_display = DisplayField("status")
 
     class Meta:
         model = Plan
@@ -314,7 +315,7 @@ class PlanSerializer(serializers.ModelSerializer):
     batch = serializers.IntegerField(source="placement.batch_id", read_only=True)
     batch_label = serializers.CharField(source="placement.batch.label", read_only=True)
     status = serializers.CharField(read_only=True, help_text=codes(Plan.Status.choices))
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    status_display = DisplayField("status")
     created_by_name = serializers.CharField(source="created_by.full_name", read_only=True)
     approved_by_name = serializers.CharField(
         source="approved_by.full_name", read_only=True, allow_null=True
@@ -580,7 +581,7 @@ class QuarterResultSerializer(serializers.ModelSerializer):
     batch_label = serializers.CharField(source="placement.batch.label", read_only=True)
     grade = serializers.CharField(read_only=True, help_text=codes(QuarterResult.Grade.choices))
     status = serializers.CharField(read_only=True, help_text=codes(QuarterResult.Status.choices))
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    status_display = DisplayField("status")
     proposed_by_name = serializers.CharField(source="proposed_by.full_name", read_only=True)
     confirmed_by_name = serializers.CharField(
         source="confirmed_by.full_name", read_only=True, allow_null=True
@@ -826,9 +827,9 @@ class RoundSerializer(serializers.ModelSerializer):
     programme = serializers.IntegerField(source="batch.programme_id", read_only=True)
     programme_name = serializers.CharField(source="batch.programme.name", read_only=True)
     kind = serializers.CharField(read_only=True, help_text=codes(Round.Kind.choices))
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_display = DisplayField("kind")
     status = serializers.CharField(read_only=True, help_text=codes(Round.Status.choices))
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    status_display = DisplayField("status")
     frozen = serializers.BooleanField(
         source="is_frozen", read_only=True, help_text="已确认（冻结）：此后只能通过申诉改变等次"
     )
@@ -1102,7 +1103,7 @@ class ReviewSerializer(serializers.Serializer):
 
 class RatingDetailSerializer(serializers.ModelSerializer):
     rater_kind = serializers.CharField(read_only=True, help_text=codes(Rating.Rater.choices))
-    rater_kind_display = serializers.CharField(source="get_rater_kind_display", read_only=True)
+    rater_kind_display = DisplayField("rater_kind")
     rater_name = serializers.CharField(source="rater.full_name", read_only=True)
     average = serializers.FloatField(read_only=True, allow_null=True)
 
@@ -1447,7 +1448,7 @@ class MyRatingSerializer(serializers.ModelSerializer):
     cadre_name = serializers.CharField(source="entry.placement.cadre.name", read_only=True)
     post_title = serializers.CharField(source="entry.placement.post.title", read_only=True)
     rater_kind = serializers.CharField(read_only=True, help_text=codes(Rating.Rater.choices))
-    rater_kind_display = serializers.CharField(source="get_rater_kind_display", read_only=True)
+    rater_kind_display = DisplayField("rater_kind")
     average = serializers.FloatField(read_only=True, allow_null=True)
 
     class Meta:
@@ -1589,7 +1590,7 @@ class AppealSerializer(serializers.ModelSerializer):
     cadre_name = serializers.CharField(source="entry.placement.cadre.name", read_only=True)
     filed_by_name = serializers.CharField(source="filed_by.full_name", read_only=True)
     status = serializers.CharField(read_only=True, help_text=codes(Appeal.Status.choices))
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    status_display = DisplayField("status")
     decided_by_name = serializers.CharField(
         source="decided_by.full_name", read_only=True, allow_null=True
     )

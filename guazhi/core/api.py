@@ -13,11 +13,12 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from . import access, services
+from .apifields import DisplayField
 from .models import OrgUnit, Role, User
 
 
 class OrgUnitSerializer(serializers.ModelSerializer):
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_display = DisplayField("kind")
 
     class Meta:
         model = OrgUnit

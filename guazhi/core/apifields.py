@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
+from django.utils import translation
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import APIException
@@ -178,3 +179,37 @@ def choice_field(choices, required_message: str | None = None, **kwargs):
     else:
         kwargs.setdefault("required", False)
     return serializers.ChoiceField(choices=choices, error_messages=messages, **kwargs)
+
+
+class DisplayField(serializers.CharField):
+    """The label of a model field's choice, read-only: what `get_<field>_display()` gives.
+
+    `serializers.CharField(source="get_status_display")` costs, for every row, an
+    `inspect.signature` of the bound method in DRF (is it a simple callable?) and, in Django, a
+    hash of every choice's translated label (`make_hashable(flatchoices)`). Here each field
+    reads its labels once per serializer and language. In the API's project list (four labels a
+    row) that was a third of the CPU. `DisplayField("status")`, on a ModelSerializer or a
+    Serializer of model instances.
+    """
+
+    def __init__(self, model_field: str, **kwargs):
+        kwargs.update(source=model_field, read_only=True)
+        super().__init__(**kwargs)
+        self._labels: dict[str, dict] = {}
+
+    def bind(self, field_name, parent):
+        super().bind(field_name, parent)
+        model = getattr(getattr(parent, "Meta", None), "model", None)
+        self._choices = model._meta.get_field(self.source).flatchoices if model else None
+
+    def get_attribute(self, instance):
+        if self._choices is None:  # a plain Serializer over model instances
+            self._choices = type(instance)._meta.get_field(self.source).flatchoices
+        return super().get_attribute(instance)
+
+    def to_representation(self, value):
+        language = translation.get_language()
+        labels = self._labels.get(language)
+        if labels is None:
+            labels = self._labels[language] = {key: str(label) for key, label in self._choices}
+        return str(labels.get(value, value))

@@ -39,6 +39,7 @@ from guazhi.core.access import scope_for
 from guazhi.core.apifields import (
     CONFLICT_409,
     DETAIL_400,
+    DisplayField,
     IdFilter,
     choice_field,
     codes,
@@ -223,7 +224,7 @@ class DeedLookBackSerializer(serializers.ModelSerializer):
     conclusion = serializers.CharField(
         read_only=True, help_text="空为尚无结论；" + codes(LookBack.Conclusion.choices)
     )
-    conclusion_display = serializers.CharField(source="get_conclusion_display", read_only=True)
+    conclusion_display = DisplayField("conclusion")
     tasks = DeedReworkTaskSerializer(many=True, read_only=True)
     reviewed_by_name = serializers.SerializerMethodField()
 
@@ -278,9 +279,9 @@ class DeedLookBackDetailSerializer(DeedLookBackSerializer):
 
 class DeedSerializer(serializers.ModelSerializer):
     source = serializers.CharField(read_only=True, help_text=codes(Deed.Source.choices))
-    source_display = serializers.CharField(source="get_source_display", read_only=True)
+    source_display = DisplayField("source")
     category = serializers.CharField(read_only=True, help_text=codes(Deed.Category.choices))
-    category_display = serializers.CharField(source="get_category_display", read_only=True)
+    category_display = DisplayField("category")
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     cadre_name = serializers.CharField(source="cadre.name", read_only=True, allow_null=True)
     status_name = serializers.CharField(source="status.name", read_only=True)
@@ -833,7 +834,7 @@ class DeedViewSet(Gated, mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
 class DeedStatusSerializer(serializers.ModelSerializer):
     kind = serializers.CharField(read_only=True, help_text=codes(Status.Kind.choices))
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_display = DisplayField("kind")
 
     class Meta:
         model = Status
@@ -957,7 +958,7 @@ class DeedRectificationSerializer(serializers.ModelSerializer):
     deed_title = serializers.CharField(source="deed.title", read_only=True)
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     status = serializers.CharField(read_only=True, help_text=codes(Rectification.Status.choices))
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    status_display = DisplayField("status")
     overdue = serializers.SerializerMethodField(help_text="整改中且已过整改时限")
     level = serializers.IntegerField(
         source="rating.first_level", read_only=True, help_text="差评等级：" + codes(Level.choices)
@@ -1041,7 +1042,7 @@ class DeedAppealSerializer(serializers.ModelSerializer):
     decision = serializers.CharField(
         read_only=True, help_text="空为待复核；" + codes(Appeal.Decision.choices)
     )
-    decision_display = serializers.CharField(source="get_decision_display", read_only=True)
+    decision_display = DisplayField("decision")
     decided_by_name = serializers.SerializerMethodField()
     can_decide = serializers.SerializerMethodField(help_text="调用者可复核该申诉")
 

@@ -23,7 +23,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from guazhi.cadres.models import ExpertiseTag, Rank
-from guazhi.core.apifields import DETAIL_400, Refused
+from guazhi.core.apifields import DETAIL_400, DisplayField, Refused
 from guazhi.core.forms import TEXT_MAX
 from guazhi.core.models import OrgUnit
 
@@ -125,8 +125,8 @@ class BatchSerializer(serializers.ModelSerializer):
         queryset=ExpertiseTag.objects.filter(is_active=True),
         help_text="整批选派干部合起来应具备的专长（专长名称）",
     )
-    direction_display = serializers.CharField(source="get_direction_display", read_only=True)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    direction_display = DisplayField("direction")
+    status_display = DisplayField("status")
 
     class Meta:
         model = Batch
@@ -453,8 +453,8 @@ class PlacementChangeSerializer(serializers.ModelSerializer):
     reason = serializers.CharField(
         max_length=300, error_messages={"required": "请填写申请理由", "blank": "请填写申请理由"}
     )
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    kind_display = DisplayField("kind")
+    status_display = DisplayField("status")
     requested_by_name = serializers.CharField(source="requested_by.full_name", read_only=True)
     decided_by_name = serializers.CharField(
         source="decided_by.full_name", read_only=True, allow_null=True
@@ -497,7 +497,7 @@ class PlacementSerializer(serializers.ModelSerializer):
     batch_label = serializers.CharField(source="batch.label", read_only=True)
     post_title = serializers.CharField(source="post.title", read_only=True)
     host_unit_name = serializers.CharField(source="host_unit.name", read_only=True)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    status_display = DisplayField("status")
     changes = PlacementChangeSerializer(many=True, read_only=True)
 
     class Meta:

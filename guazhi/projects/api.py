@@ -28,6 +28,7 @@ from guazhi.core.access import units_for as core_units_for
 from guazhi.core.apifields import (
     CONFLICT_409,
     DETAIL_400,
+    DisplayField,
     IdFilter,
     choice_field,
     codes,
@@ -137,7 +138,7 @@ class RevealSerializer(serializers.Serializer):
 
 class EnterpriseSerializer(serializers.ModelSerializer):
     sector = serializers.CharField(read_only=True, help_text=codes(Sector.choices))
-    sector_display = serializers.CharField(source="get_sector_display", read_only=True)
+    sector_display = DisplayField("sector")
     contacts = ContactSerializer(many=True, read_only=True)
 
     class Meta:
@@ -322,7 +323,7 @@ class EnterpriseContactViewSet(
 
 class StageSerializer(serializers.ModelSerializer):
     evidence = serializers.CharField(read_only=True, help_text=codes(Stage.Evidence.choices))
-    evidence_display = serializers.CharField(source="get_evidence_display", read_only=True)
+    evidence_display = DisplayField("evidence")
 
     class Meta:
         model = Stage
@@ -362,23 +363,23 @@ class ProjectSerializer(serializers.ModelSerializer):
         source="enterprise.name", read_only=True, allow_null=True
     )
     sector = serializers.CharField(read_only=True, help_text=codes(Sector.choices))
-    sector_display = serializers.CharField(source="get_sector_display", read_only=True)
+    sector_display = DisplayField("sector")
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     found_by_name = serializers.CharField(source="found_by.name", read_only=True, allow_null=True)
     channel = serializers.CharField(read_only=True, help_text=codes(Project.Channel.choices))
-    channel_display = serializers.CharField(source="get_channel_display", read_only=True)
+    channel_display = DisplayField("channel")
     signed_event_name = serializers.CharField(
         source="signed_event.name", read_only=True, allow_null=True
     )
     landing_form = serializers.CharField(
         read_only=True, help_text=codes(Project.LandingForm.choices)
     )
-    landing_form_display = serializers.CharField(source="get_landing_form_display", read_only=True)
+    landing_form_display = DisplayField("landing_form")
     owner_name = serializers.SerializerMethodField()
     stage_name = serializers.CharField(source="stage.name", read_only=True)
     stage_order = serializers.IntegerField(source="stage.order", read_only=True)
     status = serializers.CharField(read_only=True, help_text=codes(Project.Status.choices))
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    status_display = DisplayField("status")
     light = serializers.CharField(read_only=True, help_text="红黄绿灯：" + codes(Light.choices))
     light_display = serializers.SerializerMethodField()
     idle_days = serializers.SerializerMethodField(help_text="距最近进展的天数")
@@ -574,7 +575,7 @@ class ReopenSerializer(serializers.Serializer):
 
 class StageChangeSerializer(serializers.ModelSerializer):
     kind = serializers.CharField(read_only=True, help_text=codes(StageChange.Kind.choices))
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_display = DisplayField("kind")
     from_stage_name = serializers.CharField(
         source="from_stage.name", read_only=True, allow_null=True
     )
@@ -931,7 +932,7 @@ class TaskSerializer(serializers.ModelSerializer):
     project_title = serializers.CharField(source="project.title", read_only=True)
     owner_name = serializers.SerializerMethodField()
     status = serializers.CharField(read_only=True, help_text=codes(Task.Status.choices))
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    status_display = DisplayField("status")
     overdue = serializers.SerializerMethodField(help_text="未完成且已过完成时限")
 
     class Meta:
@@ -1043,7 +1044,7 @@ class BlockerSerializer(serializers.ModelSerializer):
     owner_name = serializers.SerializerMethodField()
     raised_by_name = serializers.SerializerMethodField()
     status = serializers.CharField(read_only=True, help_text=codes(Blocker.Status.choices))
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    status_display = DisplayField("status")
     overdue = serializers.SerializerMethodField(help_text="未解决且已过解决时限")
     response_hours = serializers.FloatField(
         read_only=True, allow_null=True, help_text="从提出到首次响应的小时数"
@@ -1217,7 +1218,7 @@ class BlockerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
 class MemberSerializer(serializers.ModelSerializer):
     role = serializers.CharField(read_only=True, help_text=codes(TaskForceMember.Role.choices))
-    role_display = serializers.CharField(source="get_role_display", read_only=True)
+    role_display = DisplayField("role")
     cadre_name = serializers.CharField(source="cadre.name", read_only=True, allow_null=True)
     unit_name = serializers.CharField(source="unit.name", read_only=True, allow_null=True)
 
@@ -1335,7 +1336,7 @@ class CreditSerializer(serializers.ModelSerializer):
     project_title = serializers.CharField(source="project.title", read_only=True)
     cadre_name = serializers.CharField(source="cadre.name", read_only=True)
     role = serializers.CharField(read_only=True, help_text=codes(Credit.Role.choices))
-    role_display = serializers.CharField(source="get_role_display", read_only=True)
+    role_display = DisplayField("role")
 
     class Meta:
         model = Credit
@@ -1493,7 +1494,7 @@ class SignedProjectSerializer(serializers.ModelSerializer):
 class EventSerializer(serializers.ModelSerializer):
     programme_name = serializers.CharField(source="programme.name", read_only=True)
     kind = serializers.CharField(read_only=True, help_text=codes(Event.Kind.choices))
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_display = DisplayField("kind")
     signed_projects = serializers.SerializerMethodField(
         help_text="在该活动上签约、且在您范围内的项目"
     )

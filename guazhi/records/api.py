@@ -19,7 +19,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied as ApiDenied
 from rest_framework.response import Response
 
-from guazhi.core.apifields import DETAIL_400, IdFilter, Refused
+from guazhi.core.apifields import DETAIL_400, DisplayField, IdFilter, Refused
 from guazhi.core.pagination import NewestFirstCursorPagination
 
 from . import access, services
@@ -51,8 +51,8 @@ def refused(exc: services.RecordError) -> Exception:
 class DailyRecordSerializer(serializers.ModelSerializer):
     cadre_name = serializers.CharField(source="cadre.name", read_only=True)
     unit_name = serializers.CharField(source="cadre.unit.name", read_only=True)
-    category_display = serializers.CharField(source="get_category_display", read_only=True)
-    evidence_display = serializers.CharField(source="get_evidence_display", read_only=True)
+    category_display = DisplayField("category")
+    evidence_display = DisplayField("evidence")
     commented_by_name = serializers.CharField(
         source="commented_by.full_name", read_only=True, allow_null=True
     )

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 
 from guazhi.cadres.models import Cadre
 from guazhi.core.access import scope_for
-from guazhi.core.apifields import DETAIL_400, IdFilter, Refused, codes
+from guazhi.core.apifields import DETAIL_400, DisplayField, IdFilter, Refused, codes
 from guazhi.programmes.models import Placement
 
 from . import access, services
@@ -32,7 +32,7 @@ class CareerEventSerializer(serializers.ModelSerializer):
     cadre_name = serializers.CharField(source="cadre.name", read_only=True)
     unit_name = serializers.CharField(source="cadre.unit.name", read_only=True)
     kind = serializers.CharField(read_only=True, help_text=codes(CareerEvent.Kind.choices))
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_display = DisplayField("kind")
     batch_label = serializers.CharField(
         source="placement.batch.label", read_only=True, allow_null=True
     )
@@ -227,7 +227,7 @@ class FollowUpSerializer(serializers.ModelSerializer):
     result = serializers.CharField(
         read_only=True, help_text=codes(FollowUp.Result.choices) + "；空：尚未评价"
     )
-    result_display = serializers.CharField(source="get_result_display", read_only=True)
+    result_display = DisplayField("result")
     evaluated_by_name = serializers.CharField(
         source="evaluated_by.full_name", read_only=True, allow_null=True
     )

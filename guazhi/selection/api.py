@@ -22,7 +22,7 @@ from rest_framework.views import APIView
 from guazhi.cadres import access as cadre_access
 from guazhi.cadres.models import Cadre
 from guazhi.core.access import scope_for
-from guazhi.core.apifields import DETAIL_400, Refused
+from guazhi.core.apifields import DETAIL_400, DisplayField, Refused
 from guazhi.programmes import access as programme_access
 from guazhi.programmes.models import Batch
 
@@ -33,7 +33,7 @@ from .models import Nomination, NominationStep, PairRule
 
 
 class StepSerializer(serializers.ModelSerializer):
-    action_display = serializers.CharField(source="get_action_display", read_only=True)
+    action_display = DisplayField("action")
     user_name = serializers.CharField(source="user.full_name", read_only=True)
     unit_name = serializers.CharField(source="unit.name", read_only=True)
 
@@ -63,7 +63,7 @@ class NominationSerializer(serializers.ModelSerializer):
     programme_name = serializers.CharField(source="batch.programme.name", read_only=True)
     cadre_name = serializers.CharField(source="cadre.name", read_only=True)
     nominating_unit_name = serializers.CharField(source="nominating_unit.name", read_only=True)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    status_display = DisplayField("status")
     level_name = serializers.CharField(source="level.name", read_only=True, allow_null=True)
     level_order = serializers.IntegerField(source="level.order", read_only=True, allow_null=True)
     post_title = serializers.CharField(source="post.title", read_only=True, allow_null=True)

@@ -22,7 +22,7 @@ from rest_framework.exceptions import PermissionDenied as ApiDenied
 from rest_framework.response import Response
 
 from guazhi.cadres.models import Cadre
-from guazhi.core.apifields import DETAIL_400, Refused, codes
+from guazhi.core.apifields import DETAIL_400, DisplayField, Refused, codes
 from guazhi.programmes.models import Placement
 
 from . import access, services
@@ -78,7 +78,7 @@ class TeamMemberSerializer(serializers.Serializer):
     post_title = serializers.CharField(source="post.title", read_only=True)
     host_unit_name = serializers.CharField(source="host_unit.name", read_only=True)
     status = serializers.CharField(read_only=True)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    status_display = DisplayField("status")
 
     def get_party_member(self, placement: Placement) -> bool:
         return is_party_member(placement.cadre)
@@ -174,7 +174,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
 class MeetingSerializer(serializers.ModelSerializer):
     team_name = serializers.CharField(source="team.name", read_only=True)
     kind = serializers.CharField(read_only=True, help_text=codes(MeetingType.choices))
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_display = DisplayField("kind")
     is_party = serializers.BooleanField(read_only=True, help_text="是否为三会一课（党组织会议）")
     n_expected = serializers.IntegerField(read_only=True, help_text="应到人数")
     n_present = serializers.IntegerField(read_only=True, help_text="实到人数")
@@ -435,7 +435,7 @@ class PairingSerializer(serializers.ModelSerializer):
     team_name = serializers.CharField(source="team.name", read_only=True)
     members = CadreBriefSerializer(many=True, read_only=True)
     status = serializers.CharField(read_only=True, help_text=codes(Pairing.Status.choices))
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    status_display = DisplayField("status")
     n_checkins = serializers.IntegerField(read_only=True, help_text="交流记录数")
     last_contact = serializers.SerializerMethodField(help_text="最近一次交流（无交流时为结对日期）")
     overdue = serializers.SerializerMethodField(help_text="进行中且超过规定天数没有交流")
