@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import translation
 
+from guazhi.core import figurecache
 from guazhi.core.access import require
 from guazhi.core.dbrouter import replica_reads
 
@@ -56,6 +56,6 @@ def index(request):
             "charts": charts,
             "form": form,
             "body_key": "|".join(body_key),
-            "body_seconds": max(settings.DASHBOARD_CACHE_SECONDS, 0),
+            "body_seconds": figurecache.seconds(),
         },
     )
