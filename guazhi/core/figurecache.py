@@ -23,11 +23,12 @@ from django.utils import timezone
 # The apps whose records the figures count: a save or delete in any of them (and a change of
 # roles) makes every cached figure stale at once.
 WATCHED_APPS = frozenset({"cadres", "programmes", "projects", "assessment", "deeds", "returns"})
-# From core only what changes a scope: units, roles and who holds them (not the audit log,
-# notices or a login's last_login).
+# From core only what changes a scope: units, roles, who holds them, and a user's own record
+# (his unit is his scope) except a login's last_login (not the audit log or notices).
 WATCHED_MODELS = frozenset(
-    {"core.orgunit", "core.role", "core.user_roles", "core.role_permissions"}
+    {"core.orgunit", "core.role", "core.user_roles", "core.role_permissions", "core.user"}
 )
+LOGIN_ONLY_FIELDS = frozenset({"last_login"})
 VERSION_KEY = "dashboard:version"
 
 
@@ -36,6 +37,13 @@ def data_changed(sender, **kwargs) -> None:
     meta = getattr(sender, "_meta", None)
     if meta is None or (
         meta.app_label not in WATCHED_APPS and meta.label_lower not in WATCHED_MODELS
+    ):
+        return
+    update_fields = kwargs.get("update_fields")
+    if (
+        meta.label_lower == "core.user"
+        and update_fields
+        and set(update_fields) <= LOGIN_ONLY_FIELDS
     ):
         return
     try:

@@ -299,6 +299,25 @@ class DashboardPageTests(TestCase):
             self.get("zzb", "/dashboard/").context["data"].cadres.value, city.cadres.value
         )
 
+    def test_moving_a_user_to_another_unit_shows_his_new_scope_at_once(self):
+        """A district officer's scope is his unit: kept figures of the old one are not served
+        after the move (core/figurecache.py watches a user's record, not his logins)."""
+        import re
+
+        from guazhi.core.models import OrgUnit
+
+        def cadres(response):
+            return int(re.search(r'data-figure="cadres">(\d+)<', response.content.decode())[1])
+
+        heping = User.objects.get(username="heping")
+        before = cadres(self.get("heping"))
+        self.assertEqual(cadres(self.client.get("/dashboard/")), before)
+        heping.unit = OrgUnit.objects.get(name="浑南区委组织部")
+        heping.save()
+        after = cadres(self.client.get("/dashboard/"))
+        self.assertNotEqual(after, before)
+        self.assertEqual(after, services.overview(User.objects.get(pk=heping.pk)).cadres.value)
+
     def test_an_audit_entry_or_a_login_does_not_invalidate_the_figures(self):
         from django.core.cache import cache
 
