@@ -454,7 +454,9 @@ def cache_key(user, **filters) -> str:
     return figurecache.key("dashboard", user, **filters)
 
 
-def cached_overview(user, **filters) -> Overview:
+def cached_overview(user, *, key: str | None = None, **filters) -> Overview:
     """`overview()` kept for DASHBOARD_CACHE_SECONDS per viewer, filters and day, until a
-    record behind it changes (core/figurecache.py)."""
-    return figurecache.get_or_build(cache_key(user, **filters), lambda: overview(user, **filters))
+    record behind it changes (core/figurecache.py). `key`: `cache_key(user, **filters)` when
+    the caller has it already (the page keeps its body under it too)."""
+    key = key or cache_key(user, **filters)
+    return figurecache.get_or_build(key, lambda: overview(user, **filters))
