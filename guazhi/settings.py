@@ -210,6 +210,10 @@ DATABASE_ROUTERS = ["guazhi.core.dbrouter.ReplicaRouter"]
 # lists' select_related joins (8-9 tables) cost the planner 50 ms a query at the server's
 # default of 8 and 6 ms at 4, for the same plan. 0 keeps the server's setting.
 PG_JOIN_COLLAPSE_LIMIT = env_int("PG_JOIN_COLLAPSE_LIMIT", 4)
+# Python's cycle collector in a served worker (guazhi/core/gctuning.py, from guazhi/wsgi.py):
+# a young collection every this many new objects, after freezing what start-up built; 0 keeps
+# the interpreter's defaults.
+GC_THRESHOLD = env_int("GC_THRESHOLD", 10_000)
 
 # --- Cache ----------------------------------------------------------------------------------
 # One server: each worker process keeps its own memory cache. Two or more app servers must

@@ -9,8 +9,9 @@ thousands of objects that live as long as the process. So:
 - `freeze()` once the app is loaded (settings, models, every view module through the URL
   patterns): the objects alive then move to the permanent generation, which no collection
   walks again. CPython's documentation recommends it for pre-forking servers.
-- a young collection every GC_THRESHOLD (default 10,000) new objects instead of 700: a request's
-  garbage is mostly freed by reference counting anyway; cycles wait a little longer.
+- a young collection every settings.GC_THRESHOLD (env GC_THRESHOLD, default 10,000) new
+  objects instead of 700: a request's garbage is mostly freed by reference counting anyway;
+  cycles wait a little longer.
 
 Measured on the cadre list API at province scale (docs/benchmarks.md): 28 ms of CPU per request
 with the defaults, 23 ms after this. GC_THRESHOLD=0 leaves the interpreter's defaults alone.
@@ -19,19 +20,14 @@ with the defaults, 23 ms after this. GC_THRESHOLD=0 leaves the interpreter's def
 from __future__ import annotations
 
 import gc
-import os
 
-DEFAULT_THRESHOLD = 10_000
-
-
-def threshold() -> int:
-    return int(os.environ.get("GC_THRESHOLD") or DEFAULT_THRESHOLD)
+from django.conf import settings
 
 
 def after_startup() -> bool:
     """Loads the URL patterns (and so the views), collects once, then freezes what is alive and
     raises the young generation's threshold. Returns False when switched off."""
-    young = threshold()
+    young = settings.GC_THRESHOLD
     if young <= 0:
         return False
     from django.urls import get_resolver

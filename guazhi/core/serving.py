@@ -16,17 +16,19 @@ from __future__ import annotations
 
 import os
 
+from guazhi.settings import env_int  # a wrong value is refused with its name, in Chinese
+
 
 def workers() -> int:
-    return int(os.environ.get("WEB_WORKERS") or (os.cpu_count() or 1) + 1)
+    return env_int("WEB_WORKERS", (os.cpu_count() or 1) + 1)
 
 
 def threads() -> int:
-    return int(os.environ.get("WEB_THREADS") or 4)
+    return env_int("WEB_THREADS", 4)
 
 
 def worker_connections() -> int:
-    return int(os.environ.get("WEB_WORKER_CONNECTIONS") or threads() + threads() // 2)
+    return env_int("WEB_WORKER_CONNECTIONS", threads() + threads() // 2)
 
 
 def gunicorn_args(bind: str, *, workers_: int | None = None) -> list[str]:

@@ -45,3 +45,15 @@ class WorkerCollectorTests(SimpleTestCase):
 
     def test_gc_threshold_sets_the_young_generations_threshold(self):
         self.assertEqual(probe(GC_THRESHOLD="2500")["threshold"], 2500)
+
+    def test_a_gc_threshold_that_is_not_a_number_stops_the_worker_with_its_name(self):
+        run = subprocess.run(
+            [sys.executable, "-c", PROBE],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "DJANGO_SETTINGS_MODULE": "guazhi.settings", "GC_THRESHOLD": "1万"},
+            check=False,
+        )
+        self.assertNotEqual(run.returncode, 0)
+        self.assertIn("环境变量 GC_THRESHOLD 必须是整数", run.stderr)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from unittest import mock
 
+from django.core.exceptions import ImproperlyConfigured
 from django.test import SimpleTestCase
 
 from guazhi.core import serving
@@ -26,3 +27,9 @@ class GunicornArgsTests(SimpleTestCase):
             self.assertEqual(option(serving.gunicorn_args("x"), "--worker-connections"), "12")
         with mock.patch.dict("os.environ", {"WEB_WORKER_CONNECTIONS": "50"}):
             self.assertEqual(option(serving.gunicorn_args("x"), "--worker-connections"), "50")
+
+    def test_a_value_that_is_not_a_number_is_refused_with_its_name(self):
+        for name in ("WEB_WORKERS", "WEB_THREADS", "WEB_WORKER_CONNECTIONS"):
+            refused = self.assertRaisesMessage(ImproperlyConfigured, f"环境变量 {name} 必须是整数")
+            with self.subTest(name=name), mock.patch.dict("os.environ", {name: "六"}), refused:
+                serving.gunicorn_args("x")
