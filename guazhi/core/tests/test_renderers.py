@@ -19,12 +19,18 @@ class Custom(forms.Select):
     option_template_name = "django/forms/widgets/radio_option.html"
 
 
-class FastWidgetRendererTests(SimpleTestCase):
+class SameAsDjango(SimpleTestCase):
+    name = "unit"
+
     def same(self, widget, value, attrs=None):
-        django_html = widget.render("unit", value, attrs, renderer=DjangoTemplates())
-        fast_html = widget.render("unit", value, attrs, renderer=FastWidgetRenderer())
+        """The widget written by Django's templates and by the fast renderer: equal."""
+        django_html = widget.render(self.name, value, attrs, renderer=DjangoTemplates())
+        fast_html = widget.render(self.name, value, attrs, renderer=FastWidgetRenderer())
         self.assertEqual(fast_html, django_html)
         return fast_html
+
+
+class FastWidgetRendererTests(SameAsDjango):
 
     def test_a_plain_select_is_written_exactly_as_django_writes_it(self):
         html = self.same(forms.Select(choices=UNITS), 2)
@@ -64,14 +70,10 @@ class FastWidgetRendererTests(SimpleTestCase):
         self.assertIsInstance(get_default_renderer(), FastWidgetRenderer)
 
 
-class FastInputRendererTests(SimpleTestCase):
+class FastInputRendererTests(SameAsDjango):
     """Inputs of every type and textareas: the same string as Django's templates."""
 
-    def same(self, widget, value, attrs=None):
-        django_html = widget.render("note", value, attrs, renderer=DjangoTemplates())
-        fast_html = widget.render("note", value, attrs, renderer=FastWidgetRenderer())
-        self.assertEqual(fast_html, django_html)
-        return fast_html
+    name = "note"
 
     def test_every_input_type_with_and_without_a_value(self):
         from datetime import date, datetime, time
