@@ -31,7 +31,6 @@ class SameAsDjango(SimpleTestCase):
 
 
 class FastWidgetRendererTests(SameAsDjango):
-
     def test_a_plain_select_is_written_exactly_as_django_writes_it(self):
         html = self.same(forms.Select(choices=UNITS), 2)
         self.assertIn('<option value="2" selected>浑南区&lt;科技局&gt;</option>', html)
